@@ -1,0 +1,220 @@
+"""System checks that explain a misconfigured django-six-demos install.
+
+Each check has a stable ID (``django_six_demos.E001`` ...) and a one-line hint,
+listed in the reference docs. Sub-apps register their own checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning
+from django.db import connections
+
+from django_six_demos import compat
+from django_six_demos.conf import HTMX_MIDDLEWARE
+
+_CONF_HINT = "Build the setting with django_six_demos.conf (see the install docs)."
+
+
+def _middleware() -> list[str]:
+    return list(getattr(settings, "MIDDLEWARE", None) or [])
+
+
+def check_backports(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """E001 / E002: Django 5.2 needs the backports, installed and listed."""
+    missing = compat.missing_backports()
+    if missing:
+        names = ", ".join(b.distribution for b in missing)
+        return [
+            Error(
+                f"Django {compat.DJANGO_LINE} needs the backports: {names} missing.",
+                hint=compat.BACKPORTS_INSTALL,
+                id="django_six_demos.E001",
+            )
+        ]
+    unlisted = [b for b in compat.required_backports() if not apps.is_installed(b.module)]
+    if unlisted:
+        names = ", ".join(repr(b.app) for b in unlisted)
+        return [
+            Error(
+                f"Backports not in INSTALLED_APPS: {names}.",
+                hint="Use INSTALLED_APPS += django_six_demos.conf.installed_apps().",
+                id="django_six_demos.E002",
+            )
+        ]
+    return []
+
+
+def _uses_partials_package() -> bool:
+    if any(app == "template_partials" or app.startswith("template_partials.") for app in settings.INSTALLED_APPS):
+        return True
+    text = repr(getattr(settings, "TEMPLATES", []))
+    return compat.PARTIALS_LOADER in text or compat.PARTIALS_BUILTIN in text
+
+
+def check_partials_backport(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W003: django-template-partials is redundant (and warns) on Django 6.0+."""
+    if compat.HAS_BUILTIN_PARTIALS and _uses_partials_package():
+        return [
+            Warning(
+                f"django-template-partials is in use, but Django {compat.DJANGO_LINE} has partials.",
+                hint="Remove template_partials from INSTALLED_APPS and TEMPLATES; core provides it.",
+                id="django_six_demos.W003",
+            )
+        ]
+    return []
+
+
+def check_csp_middleware(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E004 / E005: exactly one CSP middleware, the one for this Django line."""
+    middleware = _middleware()
+    present = [
+        name
+        for name in (compat.CORE_CSP_MIDDLEWARE, compat.DJANGO_CSP_MIDDLEWARE)
+        if name in middleware
+    ]
+    if len(present) > 1:
+        return [
+            Error(
+                "Both django-csp's and Django's CSP middleware are in MIDDLEWARE.",
+                hint=f"Keep only {compat.CSP_MIDDLEWARE!r}.",
+                id="django_six_demos.E005",
+            )
+        ]
+    if compat.CSP_MIDDLEWARE not in middleware:
+        return [
+            Error(
+                "The demos need a strict CSP, but no CSP middleware is installed.",
+                hint=f"Add {compat.CSP_MIDDLEWARE!r} to MIDDLEWARE. {_CONF_HINT}",
+                id="django_six_demos.E004",
+            )
+        ]
+    return []
+
+
+def _context_processors() -> set[str]:
+    found: set[str] = set()
+    for backend in getattr(settings, "TEMPLATES", []):
+        if backend.get("BACKEND") == "django.template.backends.django.DjangoTemplates":
+            found.update(backend.get("OPTIONS", {}).get("context_processors", []))
+    return found
+
+
+def check_csp_nonce_processor(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W006: a nonce policy whose templates cannot print the nonce.
+
+    Django 6.1 checks this itself (security.W027), so W006 speaks only on
+    Django 5.2 and 6.0, where nothing else would.
+    """
+    if compat.HAS_CSP_NONCE_CHECK:
+        return []
+    if compat.policy_uses_nonce() and compat.CSP_CONTEXT_PROCESSOR not in _context_processors():
+        return [
+            Warning(
+                "The CSP policy uses a nonce, but templates cannot read csp_nonce.",
+                hint=f"Add {compat.CSP_CONTEXT_PROCESSOR!r} to the context processors. {_CONF_HINT}",
+                id="django_six_demos.W006",
+            )
+        ]
+    return []
+
+
+def check_htmx_middleware(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E007: the demos read request.htmx, set by django-htmx's middleware."""
+    if HTMX_MIDDLEWARE not in _middleware():
+        return [
+            Error(
+                "django-htmx's HtmxMiddleware is missing; demos read request.htmx.",
+                hint=f"Add {HTMX_MIDDLEWARE!r} to MIDDLEWARE. {_CONF_HINT}",
+                id="django_six_demos.E007",
+            )
+        ]
+    return []
+
+
+_CACHE_MIDDLEWARE = (
+    "django.middleware.cache.UpdateCacheMiddleware",
+    "django.middleware.cache.FetchFromCacheMiddleware",
+    "django.middleware.cache.CacheMiddleware",
+)
+
+
+def check_cache_middleware(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W011: a site-wide cache would replay one request's nonce to everyone."""
+    cached = [name for name in _CACHE_MIDDLEWARE if name in _middleware()]
+    if cached:
+        return [
+            Warning(
+                "Site-wide cache middleware would serve stale CSP nonces.",
+                hint=f"Remove {', '.join(cached)}; never cache pages that carry a nonce.",
+                id="django_six_demos.W011",
+            )
+        ]
+    return []
+
+
+def check_crud_requirements(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E008: the CRUD demo is built on neapolitan."""
+    if not apps.is_installed("neapolitan"):
+        return [
+            Error(
+                "The CRUD demo needs neapolitan in INSTALLED_APPS.",
+                hint="Add 'neapolitan' to INSTALLED_APPS, or use conf.installed_apps().",
+                id="django_six_demos.E008",
+            )
+        ]
+    return []
+
+
+def check_tasks_backend(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W009: the tasks demo shows a real worker, which needs django-tasks-db."""
+    tasks = getattr(settings, "TASKS", None) or {}
+    backend = tasks.get(compat.DEFAULT_TASK_BACKEND_ALIAS, {}).get("BACKEND")
+    if backend != compat.DATABASE_TASK_BACKEND:
+        return [
+            Warning(
+                f"The default TASKS backend is {backend!r}, not django-tasks-db's.",
+                hint="Set TASKS = django_six_demos.conf.tasks_setting() to run the worker demo.",
+                id="django_six_demos.W009",
+            )
+        ]
+    return []
+
+
+def check_sqlite_settings(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W010: SQLite without WAL and IMMEDIATE transactions locks under load."""
+    database = connections.settings["default"]
+    if database.get("ENGINE") != "django.db.backends.sqlite3":
+        return []
+    options = database.get("OPTIONS", {})
+    wal = "journal_mode=wal" in str(options.get("init_command", "")).lower().replace(" ", "")
+    immediate = str(options.get("transaction_mode", "")).upper() == "IMMEDIATE"
+    if not (wal and immediate):
+        return [
+            Warning(
+                "The default SQLite database runs without WAL and IMMEDIATE transactions.",
+                hint="Configure it with dj_lite.sqlite_config(BASE_DIR) to avoid 'database is locked'.",
+                id="django_six_demos.W010",
+            )
+        ]
+    return []

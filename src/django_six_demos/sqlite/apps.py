@@ -1,0 +1,18 @@
+"""The SQLite-in-production demo room."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.core import checks
+
+
+class SqliteDemoConfig(AppConfig):
+    name = "django_six_demos.sqlite"
+    # An explicit label: the default ("sqlite") could clash with other apps.
+    label = "django_six_demos_sqlite"
+    verbose_name = "SQLite in production demo"
+
+    def ready(self) -> None:
+        from django_six_demos.checks import check_sqlite_settings
+
+        checks.register(checks.Tags.compatibility)(check_sqlite_settings)

@@ -1,0 +1,21 @@
+"""The home page: the five demos and where each feature comes from here."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
+
+from django_six_demos import compat, rooms
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    return TemplateResponse(
+        request,
+        "django_six_demos/index.html",
+        {
+            "django_line": compat.DJANGO_LINE,
+            "rooms": [(room, rooms.sources(room.slug)) for room in rooms.ROOMS],
+        },
+    )

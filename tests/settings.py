@@ -1,0 +1,48 @@
+"""Test settings: built with the same conf helpers as the example project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dj_lite import sqlite_config
+
+from django_six_demos import compat, conf
+
+BASE_DIR = Path(__file__).resolve().parent
+
+SECRET_KEY = "tests-only-not-secret"
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+ROOT_URLCONF = "tests.urls"
+USE_TZ = True
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    *conf.installed_apps(),
+]
+
+globals().update(
+    conf.demo_settings(
+        [
+            "django.middleware.security.SecurityMiddleware",
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",
+            "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        ]
+    )
+)
+
+# The database lives in memory under pytest; dj-lite's OPTIONS still apply.
+DATABASES = {"default": sqlite_config(BASE_DIR)}
+
+STATIC_URL = "/static/"
+
+globals().update(compat.mail_settings("django.core.mail.backends.locmem.EmailBackend"))
