@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import sys
+from unittest import mock
+
+import pytest
+from django.core.checks import run_checks
+from django.core.management import call_command
+from django.test import SimpleTestCase, override_settings
+
+from django_six_demos import checks, compat, conf
+from tests import settings as test_settings
+
+
+def check_ids() -> list[str]:
+    return sorted(m.id for m in run_checks() if m.id and m.id.startswith("django_six_demos."))
+
+
+def without(name: str, values: list[str]) -> list[str]:
+    return [v for v in values if v != name]
+
+
+class CheckTests(SimpleTestCase):
+    def test_clean_settings_give_no_messages(self):
+        assert check_ids() == []
+
+    def test_check_command_passes_at_warning_level(self):
+        call_command("check", fail_level="WARNING", verbosity=0)
+
+    @pytest.mark.skipif(compat.HAS_BUILTIN_CSP, reason="backports are needed on Django < 6.0 only")
+    def test_e001_names_the_missing_backports_and_the_extra(self):
+        # None in sys.modules makes the import system report the package as absent.
+        with mock.patch.dict(sys.modules, {"csp": None, "template_partials": None}):
+            messages = [m for m in run_checks() if m.id == "django_six_demos.E001"]
+
+        [message] = messages
+        assert "django-csp" in message.msg
+        assert "django-template-partials" in message.msg
+        assert "django-tasks," not in message.msg
+        assert message.hint == 'pip install "django-six-demos[backports]"'
+
+    @pytest.mark.skipif(not compat.HAS_BUILTIN_CSP, reason="Django 6.0+ needs no backports")
+    def test_e001_never_fires_on_django_6(self):
+        with mock.patch.dict(sys.modules, {"csp": None, "django_tasks": None, "template_partials": None}):
+            assert "django_six_demos.E001" not in check_ids()
+
+    @pytest.mark.skipif(compat.HAS_BUILTIN_CSP, reason="backports are needed on Django < 6.0 only")
+    def test_e002_backport_installed_but_not_listed(self):
+        apps = without("template_partials.apps.SimpleAppConfig", test_settings.INSTALLED_APPS)
+        with override_settings(INSTALLED_APPS=apps):
+            assert "django_six_demos.E002" in check_ids()
+
+    @pytest.mark.skipif(not compat.HAS_BUILTIN_PARTIALS, reason="core partials exist on Django 6.0+")
+    def test_w003_partials_backport_configured_on_django_6(self):
+        templates = conf.templates()
+        templates[0]["OPTIONS"]["builtins"] = [compat.PARTIALS_BUILTIN]
+        # Only our check runs: building the engine would need the package.
+        with override_settings(TEMPLATES=templates):
+            [message] = checks.check_partials_backport(None)
+        assert message.id == "django_six_demos.W003"
+
+    @pytest.mark.skipif(compat.HAS_BUILTIN_PARTIALS, reason="the backport is needed on Django 5.2")
+    def test_w003_silent_on_django_52(self):
+        assert compat.PARTIALS_BUILTIN in repr(test_settings.TEMPLATES)
+        assert "django_six_demos.W003" not in check_ids()
+
+    def test_e004_no_csp_middleware(self):
+        with override_settings(MIDDLEWARE=without(compat.CSP_MIDDLEWARE, test_settings.MIDDLEWARE)):
+            assert check_ids() == ["django_six_demos.E004"]
+
+    def test_e005_both_csp_middlewares(self):
+        both = [compat.CORE_CSP_MIDDLEWARE, compat.DJANGO_CSP_MIDDLEWARE]
+        middleware = both + without(compat.CSP_MIDDLEWARE, test_settings.MIDDLEWARE)
+        # Only the check runs here: on Django 5.2 core's middleware cannot even be imported.
+        with override_settings(MIDDLEWARE=middleware):
+            assert check_ids() == ["django_six_demos.E005"]
+
+    def test_w006_nonce_policy_without_the_nonce_processor(self):
+        templates = conf.templates()
+        processors = templates[0]["OPTIONS"]["context_processors"]
+        processors.remove(compat.CSP_CONTEXT_PROCESSOR)
+        with override_settings(TEMPLATES=templates):
+            ids = [m.id for m in run_checks()]
+        if compat.HAS_CSP_NONCE_CHECK:
+            # Django 6.1 says it itself; W006 would only repeat it.
+            assert "security.W027" in ids
+            assert "django_six_demos.W006" not in ids
+        else:
+            assert "django_six_demos.W006" in ids
+
+    def test_w006_silent_for_a_policy_without_nonce(self):
+        templates = conf.templates()
+        templates[0]["OPTIONS"]["context_processors"].remove(compat.CSP_CONTEXT_PROCESSOR)
+        policy = compat.csp_settings({"default-src": [compat.SELF]})
+        with override_settings(TEMPLATES=templates, **policy):
+            assert check_ids() == []
+
+    def test_e007_htmx_middleware_missing(self):
+        with override_settings(MIDDLEWARE=without(conf.HTMX_MIDDLEWARE, test_settings.MIDDLEWARE)):
+            assert check_ids() == ["django_six_demos.E007"]
+
+    def test_e008_crud_demo_without_neapolitan(self):
+        with override_settings(INSTALLED_APPS=without("neapolitan", test_settings.INSTALLED_APPS)):
+            assert check_ids() == ["django_six_demos.E008"]
+
+    def test_w009_tasks_demo_without_the_database_backend(self):
+        tasks = {"default": {"BACKEND": compat.IMMEDIATE_TASK_BACKEND}}
+        with override_settings(TASKS=tasks):
+            assert check_ids() == ["django_six_demos.W009"]
+
+    def test_w010_sqlite_without_wal_and_immediate(self):
+        databases = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+        with mock.patch.dict("django.db.connections.settings", databases):
+            assert check_ids() == ["django_six_demos.W010"]
+
+    def test_w010_silent_for_other_databases(self):
+        databases = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "demos"}}
+        with mock.patch.dict("django.db.connections.settings", databases):
+            assert check_ids() == []
+
+    def test_w011_cache_middleware_in_front_of_nonce_pages(self):
+        middleware = [
+            "django.middleware.cache.UpdateCacheMiddleware",
+            *test_settings.MIDDLEWARE,
+            "django.middleware.cache.FetchFromCacheMiddleware",
+        ]
+        with override_settings(MIDDLEWARE=middleware):
+            assert check_ids() == ["django_six_demos.W011"]
+
+    def test_every_message_has_a_hint(self):
+        with override_settings(MIDDLEWARE=[]):
+            messages = [m for m in run_checks() if m.id and m.id.startswith("django_six_demos.")]
+        assert {m.id for m in messages} == {"django_six_demos.E004", "django_six_demos.E007"}
+        for message in messages:
+            assert message.hint
+            assert len(message.msg) < 80

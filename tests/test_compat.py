@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+import django
+import pytest
+from django.http import HttpRequest, HttpResponse
+from django.test import RequestFactory, SimpleTestCase, TestCase, override_settings
+from django.views.decorators.http import require_GET
+
+from django_six_demos import compat
+from tests.csp_utils import parse_csp
+
+
+@compat.task()
+def double(number: int) -> int:
+    return number * 2
+
+
+class FlagTests(SimpleTestCase):
+    def test_flags_follow_the_running_django_line(self):
+        # The one place outside compat.py that reads the version: to check compat.
+        six = django.VERSION >= (6, 0)
+        assert compat.HAS_BUILTIN_PARTIALS is six
+        assert compat.HAS_BUILTIN_CSP is six
+        assert compat.HAS_BUILTIN_TASKS is six
+        assert compat.HAS_CSP_NONCE_CHECK is (django.VERSION >= (6, 1))
+        assert compat.HAS_MAILERS is (django.VERSION >= (6, 1))
+        assert compat.DJANGO_LINE == ".".join(map(str, django.VERSION[:2]))
+
+    def test_backports_needed_only_before_django_6(self):
+        if compat.HAS_BUILTIN_CSP:
+            assert compat.required_backports() == ()
+        else:
+            assert [b.distribution for b in compat.required_backports()] == [
+                "django-csp",
+                "django-tasks",
+                "django-template-partials",
+            ]
+            assert compat.missing_backports() == []
+
+    def test_feature_source_names_core_or_the_backport(self):
+        for feature, backport in (
+            ("partials", "django-template-partials"),
+            ("csp", "django-csp"),
+            ("tasks", "django-tasks"),
+        ):
+            source = compat.feature_source(feature)
+            if compat.HAS_BUILTIN_CSP:
+                assert source == compat.FeatureSource("Django", django.get_version(), True)
+            else:
+                assert source.provider == backport
+                assert source.version
+                assert not source.is_core
+
+
+class CspSettingsTests(SimpleTestCase):
+    directives = {"default-src": [compat.NONE], "script-src": [compat.NONCE, compat.STRICT_DYNAMIC]}
+
+    def test_settings_take_the_shape_of_the_running_line(self):
+        result = compat.csp_settings(self.directives)
+
+        if compat.HAS_BUILTIN_CSP:
+            from django.utils.csp import CSP
+
+            assert result == {"SECURE_CSP": {"default-src": ["'none'"], "script-src": [CSP.NONCE, "'strict-dynamic'"]}}
+        else:
+            from csp.constants import NONCE
+
+            assert result == {
+                "CONTENT_SECURITY_POLICY": {
+                    "DIRECTIVES": {"default-src": ["'none'"], "script-src": [NONCE, "'strict-dynamic'"]}
+                }
+            }
+
+    def test_report_only_uses_the_report_only_setting(self):
+        result = compat.csp_settings(report_only=self.directives)
+
+        assert list(result) == [compat.CSP_REPORT_ONLY_SETTING]
+
+    def test_configured_policies_read_back_neutral_directives(self):
+        with override_settings(**compat.csp_settings(self.directives, report_only={"img-src": [compat.SELF]})):
+            policies = compat.configured_policies()
+            assert compat.policy_uses_nonce()
+
+        assert policies["enforce"] == self.directives
+        assert policies["report-only"]["img-src"] == ["'self'"]
+
+    def test_a_policy_without_nonce_is_recognised(self):
+        with override_settings(**compat.csp_settings({"default-src": [compat.SELF]})):
+            assert not compat.policy_uses_nonce()
+
+    def test_merge_directives_appends_sources_once(self):
+        merged = compat.merge_directives(
+            {"img-src": ["'self'"], "upgrade-insecure-requests": True},
+            {"img-src": ["'self'", "data:"], "media-src": ["'self'"]},
+        )
+
+        assert merged == {
+            "img-src": ["'self'", "data:"],
+            "upgrade-insecure-requests": True,
+            "media-src": ["'self'"],
+        }
+
+    def test_nonce_repr_is_readable(self):
+        assert repr(compat.NONCE) == "NONCE"
+
+
+@require_GET
+def plain_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("no nonce here")
+
+
+class CspDecoratorTests(SimpleTestCase):
+    """Each decorator gives the same header on django-csp (5.2) and core (6.x)."""
+
+    def run_view(self, view):
+        from django.urls import path
+
+        class urls:
+            urlpatterns = [path("v/", view)]
+
+        with override_settings(ROOT_URLCONF=urls):
+            return self.client.get("/v/")
+
+    def test_csp_replace_serves_only_the_given_policy(self):
+        response = self.run_view(compat.csp_replace({"default-src": [compat.SELF]})(plain_view))
+
+        assert parse_csp(response.headers["Content-Security-Policy"]) == {"default-src": ["'self'"]}
+
+    def test_csp_extend_adds_sources_to_the_site_policy(self):
+        response = self.run_view(compat.csp_extend({"img-src": ["data:"]})(plain_view))
+
+        policy = parse_csp(response.headers["Content-Security-Policy"])
+        assert policy["img-src"] == ["'self'", "data:"]
+        assert policy["default-src"] == ["'none'"]
+        assert policy["base-uri"] == ["'none'"]
+
+    def test_csp_disable_removes_both_headers(self):
+        with override_settings(**compat.csp_settings(report_only={"default-src": [compat.SELF]})):
+            plain = self.run_view(plain_view)
+            response = self.run_view(compat.csp_disable()(plain_view))
+
+        assert "Content-Security-Policy-Report-Only" in plain.headers
+        assert "Content-Security-Policy" not in response.headers
+        assert "Content-Security-Policy-Report-Only" not in response.headers
+
+    def test_get_nonce_is_none_without_middleware(self):
+        assert compat.get_nonce(RequestFactory().get("/")) is None
+
+
+class TaskTests(TestCase):
+    @override_settings(TASKS={"default": {"BACKEND": compat.IMMEDIATE_TASK_BACKEND}})
+    def test_task_decorator_and_results_come_from_the_running_line(self):
+        result = double.enqueue(21)
+
+        assert result.status == compat.TaskResultStatus.SUCCESSFUL
+        assert result.return_value == 42
+        assert compat.TASKS_PACKAGE == ("django.tasks" if compat.HAS_BUILTIN_TASKS else "django_tasks")
+
+    @override_settings(TASKS={"default": {"BACKEND": compat.DUMMY_TASK_BACKEND}})
+    def test_unknown_queue_raises_the_aliased_exception(self):
+        with pytest.raises(compat.InvalidTask):
+            double.using(queue_name="nowhere").enqueue(1)
+
+    def test_database_backend_runs_tasks_through_db_worker(self):
+        from django.core.management import call_command
+        from django_tasks_db import DatabaseBackend
+
+        assert isinstance(compat.task_backends["default"], DatabaseBackend)
+        result = double.enqueue(4)
+        assert result.status == compat.TaskResultStatus.READY
+
+        call_command("db_worker", batch=True, reload=False, startup_delay=False, queue_name="*", verbosity=0)
+
+        result.refresh()
+        assert result.status == compat.TaskResultStatus.SUCCESSFUL
+        assert result.return_value == 8
+
+
+class MailSettingsTests(SimpleTestCase):
+    def test_mail_settings_use_mailers_from_django_61(self):
+        backend = "django.core.mail.backends.console.EmailBackend"
+        if compat.HAS_MAILERS:
+            assert compat.mail_settings(backend) == {"MAILERS": {"default": {"BACKEND": backend}}}
+        else:
+            assert compat.mail_settings(backend) == {"EMAIL_BACKEND": backend}

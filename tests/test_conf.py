@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import pytest
+from django.test import SimpleTestCase
+
+from django_six_demos import compat, conf
+
+DJANGO_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+]
+
+
+class InstalledAppsTests(SimpleTestCase):
+    def test_lists_every_demo_room_with_explicit_labels_after_its_needs(self):
+        apps = conf.installed_apps()
+
+        rooms = [f"django_six_demos.{demo}" for demo in conf.DEMOS]
+        assert apps[-6:] == ["django_six_demos.conference", *rooms]
+        assert apps.index("django_htmx") < apps.index("django_six_demos")
+        assert "neapolitan" in apps
+        assert "django_tasks_db" in apps
+
+    def test_backports_only_on_django_52(self):
+        apps = conf.installed_apps()
+
+        backports = ["csp", "django_tasks", "template_partials.apps.SimpleAppConfig"]
+        if compat.HAS_BUILTIN_CSP:
+            assert not set(backports) & set(apps)
+        else:
+            assert apps[:3] == backports
+
+    def test_a_subset_of_demos_brings_only_what_it_needs(self):
+        apps = conf.installed_apps(demos=["partials"])
+
+        assert "neapolitan" not in apps
+        assert "django_tasks_db" not in apps
+        assert apps[-1] == "django_six_demos.partials"
+
+    def test_unknown_demo_is_refused(self):
+        with pytest.raises(ValueError, match="Unknown demos"):
+            conf.installed_apps(demos=["partials", "blog"])
+
+
+class MiddlewareTests(SimpleTestCase):
+    def test_csp_after_security_and_htmx_after_common(self):
+        result = conf.middleware(DJANGO_MIDDLEWARE)
+
+        assert result == [
+            "django.middleware.security.SecurityMiddleware",
+            compat.CSP_MIDDLEWARE,
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            conf.HTMX_MIDDLEWARE,
+            "django.middleware.csrf.CsrfViewMiddleware",
+        ]
+
+    def test_csp_after_whitenoise(self):
+        existing = [DJANGO_MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *DJANGO_MIDDLEWARE[1:]]
+
+        result = conf.middleware(existing)
+
+        assert result[2] == compat.CSP_MIDDLEWARE
+
+    def test_empty_list_gets_both(self):
+        assert conf.middleware([]) == [compat.CSP_MIDDLEWARE, conf.HTMX_MIDDLEWARE]
+
+    def test_present_entries_stay_put(self):
+        existing = [conf.HTMX_MIDDLEWARE, *DJANGO_MIDDLEWARE, compat.CSP_MIDDLEWARE]
+
+        assert conf.middleware(existing) == existing
+
+    def test_input_is_not_mutated(self):
+        existing = list(DJANGO_MIDDLEWARE)
+        conf.middleware(existing)
+        assert existing == DJANGO_MIDDLEWARE
+
+
+class TemplatesTests(SimpleTestCase):
+    startproject_templates = [
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "DIRS": [],
+            "APP_DIRS": True,
+            "OPTIONS": {
+                "context_processors": [
+                    "django.template.context_processors.request",
+                    "django.contrib.auth.context_processors.auth",
+                ]
+            },
+        }
+    ]
+
+    def test_loaders_replace_app_dirs_and_understand_partials(self):
+        [backend] = conf.templates(self.startproject_templates)
+
+        assert "APP_DIRS" not in backend
+        options = backend["OPTIONS"]
+        cached = (
+            "django.template.loaders.cached.Loader",
+            ["django.template.loaders.filesystem.Loader", "django.template.loaders.app_directories.Loader"],
+        )
+        if compat.HAS_BUILTIN_PARTIALS:
+            assert options["loaders"] == [cached]
+            assert options["builtins"] == []
+        else:
+            assert options["loaders"] == [("template_partials.loader.Loader", [cached])]
+            assert options["builtins"] == ["template_partials.templatetags.partials"]
+
+    def test_adds_the_nonce_processor_once(self):
+        [backend] = conf.templates(self.startproject_templates)
+        again = conf.templates([backend])
+
+        processors = again[0]["OPTIONS"]["context_processors"]
+        assert processors.count(compat.CSP_CONTEXT_PROCESSOR) == 1
+        assert processors.count("django.template.context_processors.request") == 1
+
+    def test_input_is_not_mutated(self):
+        conf.templates(self.startproject_templates)
+        assert self.startproject_templates[0]["APP_DIRS"] is True
+
+    def test_other_backends_are_kept(self):
+        jinja = {"BACKEND": "django.template.backends.jinja2.Jinja2", "OPTIONS": {}}
+
+        result = conf.templates([jinja, *self.startproject_templates])
+
+        assert result[0] == jinja
+
+    def test_without_a_django_backend_it_says_so(self):
+        with pytest.raises(ValueError, match="DjangoTemplates"):
+            conf.templates([{"BACKEND": "django.template.backends.jinja2.Jinja2"}])
+
+
+class StrictCspTests(SimpleTestCase):
+    def test_strict_policy(self):
+        policy = conf.strict_policy()
+
+        assert policy["script-src"] == [compat.NONCE, "'strict-dynamic'"]
+        assert policy["default-src"] == policy["object-src"] == policy["base-uri"] == ["'none'"]
+        assert "report-uri" not in policy
+
+    def test_reporting_and_extra_sources(self):
+        policy = conf.strict_policy(report_uri="/csp-report/", report_to="csp", extra={"img-src": ["data:"]})
+
+        assert policy["report-uri"] == ["/csp-report/"]
+        assert policy["report-to"] == ["csp"]
+        assert policy["img-src"] == ["'self'", "data:"]
+
+    def test_strict_csp_returns_the_running_lines_setting(self):
+        assert list(conf.strict_csp()) == [compat.CSP_SETTING]
+        assert list(conf.strict_csp(report_only=True)) == [compat.CSP_REPORT_ONLY_SETTING]
+
+    def test_demo_settings_is_the_one_helper_call(self):
+        result = conf.demo_settings(DJANGO_MIDDLEWARE)
+
+        assert set(result) == {"MIDDLEWARE", "TEMPLATES", "TASKS", compat.CSP_SETTING}
+        assert result["TASKS"]["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+        assert conf.HTMX_MIDDLEWARE in result["MIDDLEWARE"]

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from django.test import TestCase
+from django.urls import reverse
+
+from django_six_demos import compat
+from tests.csp_utils import header_nonces, page_nonces, parse_csp
+
+
+class HomePageTests(TestCase):
+    def test_csp_header_nonce_equals_the_nonce_in_the_page(self):
+        response = self.client.get(reverse("django_six_demos_index"))
+
+        assert response.status_code == 200
+        [nonce] = header_nonces(response)
+        assert page_nonces(response.text) == {nonce}
+        # htmx itself is loaded with that nonce.
+        assert f'htmx-2.min.js" defer nonce="{nonce}"' in response.text
+
+    def test_policy_is_the_strict_one(self):
+        response = self.client.get(reverse("django_six_demos_index"))
+
+        policy = parse_csp(response.headers["Content-Security-Policy"])
+        assert policy["default-src"] == ["'none'"]
+        assert "'strict-dynamic'" in policy["script-src"]
+        assert "'self'" not in policy["script-src"]
+        for directive in ("base-uri", "object-src", "frame-ancestors"):
+            assert policy[directive] == ["'none'"]
+        for directive in ("form-action", "style-src", "img-src", "connect-src"):
+            assert policy[directive] == ["'self'"]
+
+    def test_each_request_gets_a_new_nonce(self):
+        url = reverse("django_six_demos_index")
+        nonces = {header_nonces(self.client.get(url))[0] for _ in range(5)}
+        assert len(nonces) == 5
+
+    def test_htmx_is_configured_for_a_strict_csp(self):
+        response = self.client.get(reverse("django_six_demos_index"))
+
+        assert (
+            '<meta name="htmx-config" content=\'{"includeIndicatorStyles":false,'
+            '"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true}\'>'
+        ) in response.text
+        assert "style=" not in response.text
+        assert " hx-on" not in response.text
+
+    def test_csrf_token_rides_on_htmx_requests(self):
+        response = self.client.get(reverse("django_six_demos_index"))
+
+        token = response.context["csrf_token"]
+        assert f"<body hx-headers='{{\"X-CSRFToken\": \"{token}\"}}'>" in response.text
+
+    def test_lists_the_five_demos_with_links(self):
+        response = self.client.get(reverse("django_six_demos_index"))
+
+        for url_name in (
+            "django_six_demos_partials:index",
+            "django_six_demos_csp:index",
+            "django_six_demos_tasks:index",
+            "django_six_demos_sqlite:index",
+            "demos-crud-index",
+        ):
+            assert f'href="{reverse(url_name)}"' in response.text
+
+    def test_labels_where_each_feature_comes_from(self):
+        response = self.client.get(reverse("django_six_demos_index"))
+
+        core = f"Django {compat.feature_source('csp').version} (core)"
+        if compat.HAS_BUILTIN_CSP:
+            assert response.text.count(core) == 3  # partials, CSP, tasks API
+            assert "django-csp" not in response.text
+            assert "django-template-partials" not in response.text
+        else:
+            assert "(core)" not in response.text
+            for package in ("django-template-partials", "django-csp", "django-tasks"):
+                version = compat.feature_source(
+                    {"django-template-partials": "partials", "django-csp": "csp", "django-tasks": "tasks"}[
+                        package
+                    ]
+                ).version
+                assert f"{package} {version}" in response.text
+        assert "django-tasks-db 0." in response.text
+        assert "neapolitan " in response.text
+        assert "dj-lite " in response.text
+
+    def test_post_is_refused_with_a_policy_but_no_unused_nonce(self):
+        response = self.client.post(reverse("django_six_demos_index"))
+
+        assert response.status_code == 405
+        # The nonce is lazy: a response that never printed it does not carry it.
+        assert parse_csp(response.headers["Content-Security-Policy"])["default-src"] == ["'none'"]
+        assert header_nonces(response) == []
+
+
+class RoomPageTests(TestCase):
+    def test_every_room_page_renders_under_the_strict_policy(self):
+        for url_name in (
+            "django_six_demos_partials:index",
+            "django_six_demos_csp:index",
+            "django_six_demos_tasks:index",
+            "django_six_demos_sqlite:index",
+            "demos-crud-index",
+        ):
+            with self.subTest(url_name):
+                response = self.client.get(reverse(url_name))
+
+                assert response.status_code == 200
+                [nonce] = header_nonces(response)
+                assert page_nonces(response.text) == {nonce}
+
+    def test_room_page_says_where_the_feature_comes_from(self):
+        response = self.client.get(reverse("django_six_demos_csp:index"))
+
+        source = compat.feature_source("csp")
+        expected = f"Django {source.version} (core)" if source.is_core else f"django-csp {source.version}"
+        assert expected in response.text
