@@ -4,12 +4,12 @@ import sys
 from unittest import mock
 
 import pytest
+from django.conf import settings as test_settings
 from django.core.checks import run_checks
 from django.core.management import call_command
 from django.test import SimpleTestCase, override_settings
 
 from django_six_demos import checks, compat, conf
-from tests import settings as test_settings
 
 
 def check_ids() -> list[str]:
@@ -41,7 +41,9 @@ class CheckTests(SimpleTestCase):
 
     @pytest.mark.skipif(not compat.HAS_BUILTIN_CSP, reason="Django 6.0+ needs no backports")
     def test_e001_never_fires_on_django_6(self):
-        with mock.patch.dict(sys.modules, {"csp": None, "django_tasks": None, "template_partials": None}):
+        with mock.patch.dict(
+            sys.modules, {"csp": None, "django_tasks": None, "template_partials": None}
+        ):
             assert "django_six_demos.E001" not in check_ids()
 
     @pytest.mark.skipif(compat.HAS_BUILTIN_CSP, reason="backports are needed on Django < 6.0 only")
@@ -50,7 +52,9 @@ class CheckTests(SimpleTestCase):
         with override_settings(INSTALLED_APPS=apps):
             assert "django_six_demos.E002" in check_ids()
 
-    @pytest.mark.skipif(not compat.HAS_BUILTIN_PARTIALS, reason="core partials exist on Django 6.0+")
+    @pytest.mark.skipif(
+        not compat.HAS_BUILTIN_PARTIALS, reason="core partials exist on Django 6.0+"
+    )
     def test_w003_partials_backport_configured_on_django_6(self):
         templates = conf.templates()
         templates[0]["OPTIONS"]["builtins"] = [compat.PARTIALS_BUILTIN]

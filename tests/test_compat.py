@@ -24,7 +24,7 @@ class FlagTests(SimpleTestCase):
         assert compat.HAS_BUILTIN_TASKS is six
         assert compat.HAS_CSP_NONCE_CHECK is (django.VERSION >= (6, 1))
         assert compat.HAS_MAILERS is (django.VERSION >= (6, 1))
-        assert compat.DJANGO_LINE == ".".join(map(str, django.VERSION[:2]))
+        assert ".".join(map(str, django.VERSION[:2])) == compat.DJANGO_LINE
 
     def test_backports_needed_only_before_django_6(self):
         if compat.HAS_BUILTIN_CSP:
@@ -53,7 +53,10 @@ class FlagTests(SimpleTestCase):
 
 
 class CspSettingsTests(SimpleTestCase):
-    directives = {"default-src": [compat.NONE], "script-src": [compat.NONCE, compat.STRICT_DYNAMIC]}
+    directives: compat.Directives = {
+        "default-src": [compat.NONE],
+        "script-src": [compat.NONCE, compat.STRICT_DYNAMIC],
+    }
 
     def test_settings_take_the_shape_of_the_running_line(self):
         result = compat.csp_settings(self.directives)
@@ -61,13 +64,21 @@ class CspSettingsTests(SimpleTestCase):
         if compat.HAS_BUILTIN_CSP:
             from django.utils.csp import CSP
 
-            assert result == {"SECURE_CSP": {"default-src": ["'none'"], "script-src": [CSP.NONCE, "'strict-dynamic'"]}}
+            assert result == {
+                "SECURE_CSP": {
+                    "default-src": ["'none'"],
+                    "script-src": [CSP.NONCE, "'strict-dynamic'"],
+                }
+            }
         else:
             from csp.constants import NONCE
 
             assert result == {
                 "CONTENT_SECURITY_POLICY": {
-                    "DIRECTIVES": {"default-src": ["'none'"], "script-src": [NONCE, "'strict-dynamic'"]}
+                    "DIRECTIVES": {
+                        "default-src": ["'none'"],
+                        "script-src": [NONCE, "'strict-dynamic'"],
+                    }
                 }
             }
 
@@ -77,7 +88,9 @@ class CspSettingsTests(SimpleTestCase):
         assert list(result) == [compat.CSP_REPORT_ONLY_SETTING]
 
     def test_configured_policies_read_back_neutral_directives(self):
-        with override_settings(**compat.csp_settings(self.directives, report_only={"img-src": [compat.SELF]})):
+        with override_settings(
+            **compat.csp_settings(self.directives, report_only={"img-src": [compat.SELF]})
+        ):
             policies = compat.configured_policies()
             assert compat.policy_uses_nonce()
 
@@ -154,7 +167,9 @@ class TaskTests(TestCase):
 
         assert result.status == compat.TaskResultStatus.SUCCESSFUL
         assert result.return_value == 42
-        assert compat.TASKS_PACKAGE == ("django.tasks" if compat.HAS_BUILTIN_TASKS else "django_tasks")
+        assert (
+            "django.tasks" if compat.HAS_BUILTIN_TASKS else "django_tasks"
+        ) == compat.TASKS_PACKAGE
 
     @override_settings(TASKS={"default": {"BACKEND": compat.DUMMY_TASK_BACKEND}})
     def test_unknown_queue_raises_the_aliased_exception(self):
@@ -169,7 +184,9 @@ class TaskTests(TestCase):
         result = double.enqueue(4)
         assert result.status == compat.TaskResultStatus.READY
 
-        call_command("db_worker", batch=True, reload=False, startup_delay=False, queue_name="*", verbosity=0)
+        call_command(
+            "db_worker", batch=True, reload=False, startup_delay=False, queue_name="*", verbosity=0
+        )
 
         result.refresh()
         assert result.status == compat.TaskResultStatus.SUCCESSFUL

@@ -58,7 +58,11 @@ class MiddlewareTests(SimpleTestCase):
         ]
 
     def test_csp_after_whitenoise(self):
-        existing = [DJANGO_MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *DJANGO_MIDDLEWARE[1:]]
+        existing = [
+            DJANGO_MIDDLEWARE[0],
+            "whitenoise.middleware.WhiteNoiseMiddleware",
+            *DJANGO_MIDDLEWARE[1:],
+        ]
 
         result = conf.middleware(existing)
 
@@ -100,7 +104,10 @@ class TemplatesTests(SimpleTestCase):
         options = backend["OPTIONS"]
         cached = (
             "django.template.loaders.cached.Loader",
-            ["django.template.loaders.filesystem.Loader", "django.template.loaders.app_directories.Loader"],
+            [
+                "django.template.loaders.filesystem.Loader",
+                "django.template.loaders.app_directories.Loader",
+            ],
         )
         if compat.HAS_BUILTIN_PARTIALS:
             assert options["loaders"] == [cached]
@@ -142,7 +149,9 @@ class StrictCspTests(SimpleTestCase):
         assert "report-uri" not in policy
 
     def test_reporting_and_extra_sources(self):
-        policy = conf.strict_policy(report_uri="/csp-report/", report_to="csp", extra={"img-src": ["data:"]})
+        policy = conf.strict_policy(
+            report_uri="/csp-report/", report_to="csp", extra={"img-src": ["data:"]}
+        )
 
         assert policy["report-uri"] == ["/csp-report/"]
         assert policy["report-to"] == ["csp"]

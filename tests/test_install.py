@@ -28,7 +28,10 @@ CLIENT_SCRIPT = textwrap.dedent(
 
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning,error::PendingDeprecationWarning"}
+    env = {
+        **os.environ,
+        "PYTHONWARNINGS": "error::DeprecationWarning,error::PendingDeprecationWarning",
+    }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     result = subprocess.run(
         [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
@@ -55,11 +58,15 @@ def apply_install_steps(project: Path) -> None:
 
     # Step 3: one include().
     urls = project / "mysite" / "urls.py"
-    text = urls.read_text().replace("from django.urls import path", "from django.urls import include, path")
+    text = urls.read_text().replace(
+        "from django.urls import path", "from django.urls import include, path"
+    )
     text = text.replace(
-        "path('admin/', admin.site.urls),", "path('admin/', admin.site.urls),\n    path('demos/', include('django_six_demos.urls')),"
+        "path('admin/', admin.site.urls),",
+        "path('admin/', admin.site.urls),\n    path('demos/', include('django_six_demos.urls')),",
     ).replace(
-        'path("admin/", admin.site.urls),', 'path("admin/", admin.site.urls),\n    path("demos/", include("django_six_demos.urls")),'
+        'path("admin/", admin.site.urls),',
+        'path("admin/", admin.site.urls),\n    path("demos/", include("django_six_demos.urls")),',
     )
     assert "django_six_demos.urls" in text
     urls.write_text(text)
@@ -71,7 +78,9 @@ def test_three_install_steps_serve_the_demos_under_csp(tmp_path):
 
     check = run(["manage.py", "check"], cwd=tmp_path)
     # startproject's plain SQLite gets one nudge towards dj-lite's settings, nothing else.
-    assert re.findall(r"\((\w+\.[EW]\d+)\)", check.stderr + check.stdout) == ["django_six_demos.W010"]
+    assert re.findall(r"\((\w+\.[EW]\d+)\)", check.stderr + check.stdout) == [
+        "django_six_demos.W010"
+    ]
     assert "System check identified 1 issue" in check.stderr
     run(["manage.py", "migrate", "--no-input", "-v", "0"], cwd=tmp_path)
     result = run(["manage.py", "shell", "-v", "0", "-c", CLIENT_SCRIPT], cwd=tmp_path)

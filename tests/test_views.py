@@ -48,7 +48,7 @@ class HomePageTests(TestCase):
         response = self.client.get(reverse("django_six_demos_index"))
 
         token = response.context["csrf_token"]
-        assert f"<body hx-headers='{{\"X-CSRFToken\": \"{token}\"}}'>" in response.text
+        assert f'<body hx-headers=\'{{"X-CSRFToken": "{token}"}}\'>' in response.text
 
     def test_lists_the_five_demos_with_links(self):
         response = self.client.get(reverse("django_six_demos_index"))
@@ -74,9 +74,11 @@ class HomePageTests(TestCase):
             assert "(core)" not in response.text
             for package in ("django-template-partials", "django-csp", "django-tasks"):
                 version = compat.feature_source(
-                    {"django-template-partials": "partials", "django-csp": "csp", "django-tasks": "tasks"}[
-                        package
-                    ]
+                    {
+                        "django-template-partials": "partials",
+                        "django-csp": "csp",
+                        "django-tasks": "tasks",
+                    }[package]
                 ).version
                 assert f"{package} {version}" in response.text
         assert "django-tasks-db 0." in response.text
@@ -112,5 +114,7 @@ class RoomPageTests(TestCase):
         response = self.client.get(reverse("django_six_demos_csp:index"))
 
         source = compat.feature_source("csp")
-        expected = f"Django {source.version} (core)" if source.is_core else f"django-csp {source.version}"
+        expected = (
+            f"Django {source.version} (core)" if source.is_core else f"django-csp {source.version}"
+        )
         assert expected in response.text

@@ -50,7 +50,10 @@ def check_backports(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> l
 
 
 def _uses_partials_package() -> bool:
-    if any(app == "template_partials" or app.startswith("template_partials.") for app in settings.INSTALLED_APPS):
+    if any(
+        app == "template_partials" or app.startswith("template_partials.")
+        for app in settings.INSTALLED_APPS
+    ):
         return True
     text = repr(getattr(settings, "TEMPLATES", []))
     return compat.PARTIALS_LOADER in text or compat.PARTIALS_BUILTIN in text

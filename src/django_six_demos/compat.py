@@ -291,7 +291,7 @@ def csp_replace(directives: Directives) -> Callable[[ViewT], ViewT]:
     if HAS_BUILTIN_CSP:
         from django.views.decorators.csp import csp_override
 
-        return csp_override(csp_setting_value(directives))  # type: ignore[return-value]
+        return csp_override(csp_setting_value(directives))
     from csp.decorators import csp
 
     return csp(_swap(directives, _live_nonce()))  # type: ignore[no-any-return]
@@ -324,9 +324,7 @@ def csp_extend(directives: Directives) -> Callable[[ViewT], ViewT]:
 
 def merge_directives(base: Directives, extra: Directives) -> dict[str, Any]:
     """Return ``base`` with each directive's sources extended by ``extra``'s."""
-    merged: dict[str, Any] = {
-        k: v if isinstance(v, bool) else list(v) for k, v in base.items()
-    }
+    merged: dict[str, Any] = {k: v if isinstance(v, bool) else list(v) for k, v in base.items()}
     for name, sources in extra.items():
         current = merged.get(name)
         if isinstance(sources, bool) or isinstance(current, bool) or current is None:
@@ -345,7 +343,7 @@ def csp_disable() -> Callable[[ViewT], ViewT]:
         )
 
         def core_decorator(view: ViewT) -> ViewT:
-            return csp_override({})(csp_report_only_override({})(view))  # type: ignore[return-value]
+            return csp_override({})(csp_report_only_override({})(view))
 
         return core_decorator
     from csp.decorators import csp_exempt

@@ -40,7 +40,7 @@ ROOMS = (
     Room(
         "partials",
         "Template partials",
-        "{% partialdef %} and \"page.html#name\": one template serves the full page "
+        '{% partialdef %} and "page.html#name": one template serves the full page '
         "and the fragment htmx swaps in.",
         "django_six_demos_partials:index",
     ),
@@ -61,8 +61,7 @@ ROOMS = (
     Room(
         "sqlite",
         "SQLite in production",
-        "dj-lite's settings, proof that they remove \"database is locked\", and "
-        "online backups.",
+        'dj-lite\'s settings, proof that they remove "database is locked", and online backups.',
         "django_six_demos_sqlite:index",
     ),
     Room(
