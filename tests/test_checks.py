@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from unittest import mock
 
@@ -138,3 +140,38 @@ class CheckTests(SimpleTestCase):
         for message in messages:
             assert message.hint
             assert len(message.msg) < 80
+
+
+HIDDEN_BACKPORTS_SCRIPT = """
+import sys
+# As if the backports were never installed: imports fail, find_spec() says None.
+for name in ("csp", "django_tasks", "template_partials"):
+    sys.modules[name] = None
+import django
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+django.setup()
+try:
+    call_command("check")
+except SystemCheckError as error:
+    print(error)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(compat.HAS_BUILTIN_CSP, reason="backports are needed on Django < 6.0 only")
+def test_missing_backports_give_e001_not_an_import_error():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", HIDDEN_BACKPORTS_SCRIPT],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "ImportError" not in result.stderr
+    assert "django_six_demos.E001" in result.stdout
+    assert "django-csp, django-tasks, django-template-partials missing" in result.stdout
+    assert 'pip install "django-six-demos[backports]"' in result.stdout

@@ -189,6 +189,8 @@ def check_tasks_backend(
     app_configs: Sequence[AppConfig] | None, **kwargs: Any
 ) -> list[CheckMessage]:
     """W009: the tasks demo shows a real worker, which needs django-tasks-db."""
+    if not compat.tasks_api_importable():
+        return []  # E001 already says to install django-tasks.
     tasks = getattr(settings, "TASKS", None) or {}
     backend = tasks.get(compat.DEFAULT_TASK_BACKEND_ALIAS, {}).get("BACKEND")
     if backend != compat.DATABASE_TASK_BACKEND:

@@ -194,6 +194,10 @@ def _live_nonce() -> object:
         from django.utils.csp import CSP
 
         return CSP.NONCE
+    if not _importable("csp"):
+        # django-csp is missing: settings must still load, so that
+        # django_six_demos.E001 can say what to install.
+        return NONCE
     from csp.constants import NONCE as DJANGO_CSP_NONCE
 
     return DJANGO_CSP_NONCE
@@ -238,17 +242,13 @@ def _neutral(value: Any) -> dict[str, Any]:
         return {}
     if not HAS_BUILTIN_CSP:
         value = value.get("DIRECTIVES") or {}
-    live = _live_nonce() if _importable_csp() else None
+    live = _live_nonce()
     return {
         name: sources
         if isinstance(sources, bool) or sources is None
         else [NONCE if live is not None and s is live else s for s in sources]
         for name, sources in value.items()
     }
-
-
-def _importable_csp() -> bool:
-    return HAS_BUILTIN_CSP or _importable("csp")
 
 
 def configured_policies() -> dict[str, dict[str, Any]]:
