@@ -105,6 +105,10 @@ class CheckTests(SimpleTestCase):
         with override_settings(MIDDLEWARE=without(conf.HTMX_MIDDLEWARE, test_settings.MIDDLEWARE)):
             assert check_ids() == ["django_six_demos.E007"]
 
+    def test_w012_frame_middleware_missing(self):
+        with override_settings(MIDDLEWARE=without(conf.FRAME_MIDDLEWARE, test_settings.MIDDLEWARE)):
+            assert check_ids() == ["django_six_demos.W012"]
+
     def test_e008_crud_demo_without_neapolitan(self):
         with override_settings(INSTALLED_APPS=without("neapolitan", test_settings.INSTALLED_APPS)):
             assert check_ids() == ["django_six_demos.E008"]
@@ -136,7 +140,11 @@ class CheckTests(SimpleTestCase):
     def test_every_message_has_a_hint(self):
         with override_settings(MIDDLEWARE=[]):
             messages = [m for m in run_checks() if m.id and m.id.startswith("django_six_demos.")]
-        assert {m.id for m in messages} == {"django_six_demos.E004", "django_six_demos.E007"}
+        assert {m.id for m in messages} == {
+            "django_six_demos.E004",
+            "django_six_demos.E007",
+            "django_six_demos.W012",
+        }
         for message in messages:
             assert message.hint
             assert len(message.msg) < 80

@@ -49,6 +49,7 @@ class MiddlewareTests(SimpleTestCase):
         result = conf.middleware(DJANGO_MIDDLEWARE)
 
         assert result == [
+            conf.FRAME_MIDDLEWARE,
             "django.middleware.security.SecurityMiddleware",
             compat.CSP_MIDDLEWARE,
             "django.contrib.sessions.middleware.SessionMiddleware",
@@ -66,13 +67,29 @@ class MiddlewareTests(SimpleTestCase):
 
         result = conf.middleware(existing)
 
-        assert result[2] == compat.CSP_MIDDLEWARE
+        assert result[3] == compat.CSP_MIDDLEWARE
 
-    def test_empty_list_gets_both(self):
-        assert conf.middleware([]) == [compat.CSP_MIDDLEWARE, conf.HTMX_MIDDLEWARE]
+    def test_empty_list_gets_all_three(self):
+        assert conf.middleware([]) == [
+            conf.FRAME_MIDDLEWARE,
+            compat.CSP_MIDDLEWARE,
+            conf.HTMX_MIDDLEWARE,
+        ]
+
+    def test_frame_inside_gzip_so_it_reads_uncompressed_html(self):
+        gzip = "django.middleware.gzip.GZipMiddleware"
+
+        result = conf.middleware([gzip, *DJANGO_MIDDLEWARE])
+
+        assert result[:2] == [gzip, conf.FRAME_MIDDLEWARE]
 
     def test_present_entries_stay_put(self):
-        existing = [conf.HTMX_MIDDLEWARE, *DJANGO_MIDDLEWARE, compat.CSP_MIDDLEWARE]
+        existing = [
+            conf.HTMX_MIDDLEWARE,
+            *DJANGO_MIDDLEWARE,
+            compat.CSP_MIDDLEWARE,
+            conf.FRAME_MIDDLEWARE,
+        ]
 
         assert conf.middleware(existing) == existing
 

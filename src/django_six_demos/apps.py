@@ -19,4 +19,5 @@ class DjangoSixDemosConfig(AppConfig):
         checks.register(checks.Tags.security)(demo_checks.check_csp_middleware)
         checks.register(checks.Tags.security)(demo_checks.check_csp_nonce_processor)
         checks.register(checks.Tags.compatibility)(demo_checks.check_htmx_middleware)
+        checks.register(checks.Tags.compatibility)(demo_checks.check_frame_middleware)
         checks.register(checks.Tags.caches)(demo_checks.check_cache_middleware)

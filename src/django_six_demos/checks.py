@@ -15,7 +15,7 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.db import connections
 
 from django_six_demos import compat
-from django_six_demos.conf import HTMX_MIDDLEWARE
+from django_six_demos.conf import FRAME_MIDDLEWARE, HTMX_MIDDLEWARE
 
 _CONF_HINT = "Build the setting with django_six_demos.conf (see the install docs)."
 
@@ -142,6 +142,21 @@ def check_htmx_middleware(
                 "django-htmx's HtmxMiddleware is missing; demos read request.htmx.",
                 hint=f"Add {HTMX_MIDDLEWARE!r} to MIDDLEWARE. {_CONF_HINT}",
                 id="django_six_demos.E007",
+            )
+        ]
+    return []
+
+
+def check_frame_middleware(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W012: without the frame's middleware, demo pages show no response inspector."""
+    if FRAME_MIDDLEWARE not in _middleware():
+        return [
+            Warning(
+                "DemoFrameMiddleware is missing; demo pages show no response inspector.",
+                hint=f"Add {FRAME_MIDDLEWARE!r} first in MIDDLEWARE. {_CONF_HINT}",
+                id="django_six_demos.W012",
             )
         ]
     return []

@@ -23,12 +23,14 @@ from django_six_demos.compat import NONCE, NONE, SELF, STRICT_DYNAMIC, Directive
 DEMOS: Final = ("partials", "csp", "tasks", "sqlite", "crud")
 
 HTMX_MIDDLEWARE: Final = "django_htmx.middleware.HtmxMiddleware"
+FRAME_MIDDLEWARE: Final = "django_six_demos.middleware.DemoFrameMiddleware"
 DJANGO_TEMPLATES: Final = "django.template.backends.django.DjangoTemplates"
 TASK_QUEUES: Final = ("default",)
 
 _SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 _WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
 _COMMON_MIDDLEWARE = "django.middleware.common.CommonMiddleware"
+_GZIP_MIDDLEWARE = "django.middleware.gzip.GZipMiddleware"
 
 
 def installed_apps(*, demos: Iterable[str] = DEMOS) -> list[str]:
@@ -55,18 +57,23 @@ def installed_apps(*, demos: Iterable[str] = DEMOS) -> list[str]:
 
 
 def middleware(existing: Sequence[str] = ()) -> list[str]:
-    """Return ``existing`` MIDDLEWARE plus the CSP and htmx middleware.
+    """Return ``existing`` MIDDLEWARE plus the frame, CSP and htmx middleware.
 
-    The CSP middleware goes right after SecurityMiddleware (and WhiteNoise, whose
-    static responses need no policy); HtmxMiddleware after CommonMiddleware.
-    Entries already present are kept where they are.
+    The demo frame's middleware goes first (outermost, so it sees every header
+    on the way out), or right after GZipMiddleware, whose compressed bodies it
+    could not read. The CSP middleware goes right after SecurityMiddleware (and
+    WhiteNoise, whose static responses need no policy); HtmxMiddleware after
+    CommonMiddleware. Entries already present are kept where they are.
     """
     result = list(existing)
+    if FRAME_MIDDLEWARE not in result:
+        gzip = result.index(_GZIP_MIDDLEWARE) + 1 if _GZIP_MIDDLEWARE in result else 0
+        result.insert(gzip, FRAME_MIDDLEWARE)
     if compat.CSP_MIDDLEWARE not in result:
         anchors = [
             i
             for i, name in enumerate(result)
-            if name in (_SECURITY_MIDDLEWARE, _WHITENOISE_MIDDLEWARE)
+            if name in (FRAME_MIDDLEWARE, _SECURITY_MIDDLEWARE, _WHITENOISE_MIDDLEWARE)
         ]
         result.insert(max(anchors) + 1 if anchors else 0, compat.CSP_MIDDLEWARE)
     if HTMX_MIDDLEWARE not in result:

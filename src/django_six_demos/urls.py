@@ -12,6 +12,7 @@ from django_six_demos import views
 
 urlpatterns = [
     path("", views.index, name="django_six_demos_index"),
+    path("frame/highlight.css", views.highlight_css, name="django_six_demos_highlight_css"),
     path("partials/", include("django_six_demos.partials.urls")),
     path("csp/", include("django_six_demos.csp.urls")),
     path("tasks/", include("django_six_demos.tasks.urls")),

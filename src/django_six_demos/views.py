@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from django_six_demos import compat, rooms
+from django_six_demos import compat, frame, rooms
 
 
 @require_GET
@@ -19,3 +20,10 @@ def index(request: HttpRequest) -> HttpResponse:
             "rooms": [(room, rooms.sources(room.slug)) for room in rooms.ROOMS],
         },
     )
+
+
+@require_GET
+@cache_control(max_age=3600, public=True)
+def highlight_css(request: HttpRequest) -> HttpResponse:
+    """Serve the source panel's Pygments styles (CSS classes, so style-src 'self' holds)."""
+    return HttpResponse(frame.highlight_css(), content_type="text/css; charset=utf-8")

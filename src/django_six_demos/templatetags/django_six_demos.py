@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django
 from django import template
+
+from django_six_demos import frame
 
 register = template.Library()
 
@@ -12,3 +16,18 @@ register = template.Library()
 def django_version() -> str:
     """Render the running Django version, e.g. ``6.1.3``."""
     return django.get_version()
+
+
+@register.inclusion_tag("django_six_demos/frame/source.html", takes_context=True)
+def demo_source(context: template.Context) -> dict[str, Any]:
+    """Render the source panel: the view and the page template, read from disk now."""
+    sources = []
+    request = context.get("request")
+    view = frame.view_for(request) if request is not None else None
+    if view is not None and (source := frame.view_source(view)) is not None:
+        sources.append(source)
+    # context.template is the template being rendered at the top (the page,
+    # not the base it extends).
+    if (source := frame.template_source(context.template)) is not None:
+        sources.append(source)
+    return {"sources": sources}

@@ -1,0 +1,280 @@
+"""The demo frame: each page's own source, and what its response carried.
+
+Every demo page shows, beside the live demo, the view and template that
+produced it (read from disk on each request, so it cannot go stale) and an
+inspector of the response: status, headers, the CSP parsed into directives,
+whether the nonce in the header matches the page, htmx headers, which template
+or partial rendered, query count and time.
+"""
+
+from __future__ import annotations
+
+import inspect
+import linecache
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.template import TemplateDoesNotExist
+from django.template.base import DebugLexer, TokenType
+from django.template.response import SimpleTemplateResponse
+from django.utils.safestring import SafeString
+from pygments import highlight as pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import HtmlDjangoLexer, PythonLexer
+
+import django_six_demos
+
+CSP_HEADERS = ("Content-Security-Policy", "Content-Security-Policy-Report-Only")
+_NONCE_SOURCE = re.compile(r"^'nonce-([^']+)'$")
+_NONCE_ATTRIBUTE = re.compile(r"""\snonce=["']([^"']*)["']""")
+_PACKAGE_ROOT = Path(django_six_demos.__file__).resolve().parent.parent
+_FORMATTER = HtmlFormatter(cssclass="source-code", wrapcode=True)
+
+
+def highlight(code: str, language: str) -> SafeString:
+    """Return ``code`` as HTML highlighted by Pygments (CSS classes, no inline style)."""
+    lexer = PythonLexer() if language == "python" else HtmlDjangoLexer()
+    return SafeString(pygments_highlight(code, lexer, _FORMATTER))
+
+
+def highlight_css() -> str:
+    """Return the stylesheet for ``highlight()``'s classes, light and dark."""
+    # get_style_defs is untyped in types-pygments.
+    light = HtmlFormatter(style="friendly").get_style_defs(".source-code")  # type: ignore[no-untyped-call]
+    dark = HtmlFormatter(style="monokai").get_style_defs(".source-code")  # type: ignore[no-untyped-call]
+    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
+
+
+def display_path(path: str | Path) -> str:
+    """Return ``path`` relative to the package's parent, else its file name."""
+    resolved = Path(path).resolve()
+    try:
+        return str(resolved.relative_to(_PACKAGE_ROOT))
+    except ValueError:
+        return resolved.name
+
+
+@dataclass(frozen=True)
+class Source:
+    """A piece of source code as it is on disk now."""
+
+    title: str
+    path: str
+    language: str
+    code: str
+    first_line: int = 1
+
+    @property
+    def html(self) -> SafeString:
+        return highlight(self.code, self.language)
+
+
+def view_for(request: HttpRequest) -> Any:
+    """Return the view function, or class for class-based views, that served ``request``."""
+    match = request.resolver_match
+    if match is None:
+        return None
+    return getattr(match.func, "view_class", None) or match.func
+
+
+def view_source(view: Any) -> Source | None:
+    """Read ``view``'s source from disk (not from a cache that could be stale)."""
+    view = inspect.unwrap(view)
+    try:
+        filename = inspect.getsourcefile(view)
+    except TypeError:
+        return None
+    if filename is None:
+        return None
+    # linecache keeps file contents; checkcache() drops them if the file changed.
+    linecache.checkcache(filename)
+    try:
+        lines, first_line = inspect.getsourcelines(view)
+    except OSError:
+        return None
+    return Source(
+        title=f"{view.__module__}.{view.__qualname__}",
+        path=display_path(filename),
+        language="python",
+        code="".join(lines),
+        first_line=first_line,
+    )
+
+
+def partial_source(source: str, name: str) -> str | None:
+    """Return the ``{% partialdef name %}…{% endpartialdef %}`` block of ``source``."""
+    depth = 0
+    start: int | None = None
+    for token in DebugLexer(source).tokenize():
+        # DebugLexer records each token's (start, end) offsets in the source.
+        if token.token_type != TokenType.BLOCK or token.position is None:
+            continue
+        bits = token.split_contents()
+        if bits[0] == "partialdef":
+            if start is None and len(bits) > 1 and bits[1] == name:
+                start, depth = token.position[0], 0
+            elif start is not None:
+                depth += 1
+        elif bits[0] == "endpartialdef" and start is not None:
+            if depth == 0:
+                return source[start : token.position[1]]
+            depth -= 1
+    return None
+
+
+def template_source(template: Any) -> Source | None:
+    """Read the file behind a compiled template (or partial) from disk.
+
+    ``template`` is a ``django.template.base.Template`` or a partial of one;
+    for a partial, only its ``{% partialdef %}`` block is returned.
+    """
+    origin = getattr(template, "origin", None)
+    filename = getattr(origin, "name", None)
+    if origin is None or not filename or not Path(filename).is_file():
+        return None
+    code = Path(filename).read_text(encoding="utf-8")
+    title = origin.template_name
+    name = getattr(template, "name", None)
+    if name and name != origin.template_name:
+        title = f"{origin.template_name}#{name}"
+        code = partial_source(code, name) or code
+    return Source(title=title, path=display_path(filename), language="django", code=code)
+
+
+def rendered_template(response: HttpResponseBase) -> Any:
+    """Return the compiled template a TemplateResponse rendered, or None."""
+    if not isinstance(response, SimpleTemplateResponse):
+        return None
+    try:
+        backend_template = response.resolve_template(response.template_name)
+    except TemplateDoesNotExist:
+        return None
+    return getattr(backend_template, "template", backend_template)
+
+
+def template_label(template: Any) -> str | None:
+    origin = getattr(template, "origin", None)
+    if template is None or origin is None:
+        return None
+    name = getattr(template, "name", None)
+    if name and name != origin.template_name:
+        return f"{origin.template_name}#{name}"
+    return str(origin.template_name)
+
+
+def parse_csp(header: str) -> list[tuple[str, list[str]]]:
+    """Parse a CSP header into (directive, sources) pairs, in header order."""
+    directives = []
+    for part in header.split(";"):
+        tokens = part.split()
+        if tokens:
+            directives.append((tokens[0].lower(), tokens[1:]))
+    return directives
+
+
+def header_nonce(directives: list[tuple[str, list[str]]]) -> str | None:
+    for name, sources in directives:
+        if name in ("script-src", "script-src-elem", "default-src"):
+            for source in sources:
+                if match := _NONCE_SOURCE.match(source):
+                    return match.group(1)
+    return None
+
+
+@dataclass
+class Policy:
+    header: str
+    directives: list[tuple[str, list[str]]]
+    nonce: str | None
+
+
+@dataclass
+class Inspection:
+    """What one response carried, for the inspector panel."""
+
+    method: str
+    path: str
+    status: int
+    reason: str
+    is_htmx: bool
+    view: str | None
+    template: str | None
+    queries: int
+    duration_ms: float
+    policies: list[Policy] = field(default_factory=list)
+    page_nonces: list[str] = field(default_factory=list)
+    nonce_verdict: str = ""
+    nonce_ok: bool = True
+    request_htmx_headers: list[tuple[str, str]] = field(default_factory=list)
+    response_htmx_headers: list[tuple[str, str]] = field(default_factory=list)
+    response_headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _nonce_verdict(policies: list[Policy], page_nonces: list[str]) -> tuple[str, bool]:
+    header_values = {p.nonce for p in policies if p.nonce}
+    if not policies:
+        return "No CSP header on this response.", False
+    if not header_values:
+        if page_nonces:
+            return "The page carries a nonce the header does not allow.", False
+        return "No nonce: this response printed none, so its header carries none.", True
+    if len(header_values) > 1:
+        return "The enforced and report-only headers carry different nonces.", False
+    [value] = header_values
+    if not page_nonces:
+        return "The header allows a nonce no element on the page uses.", True
+    if all(nonce == value for nonce in page_nonces):
+        count = len(page_nonces)
+        noun = "element carries" if count == 1 else "elements carry"
+        return f"Matches: {count} {noun} the header's nonce.", True
+    return "Mismatch: an element carries a nonce the header does not allow.", False
+
+
+def inspect_response(
+    request: HttpRequest,
+    response: HttpResponseBase,
+    *,
+    body: str,
+    queries: int,
+    duration: float,
+) -> Inspection:
+    """Describe ``response`` (already complete, headers set) for the inspector."""
+    view = view_for(request)
+    policies = []
+    for header in CSP_HEADERS:
+        if header in response:
+            directives = parse_csp(response[header])
+            policies.append(Policy(header, directives, header_nonce(directives)))
+    page_nonces = _NONCE_ATTRIBUTE.findall(body)
+    verdict, nonce_ok = _nonce_verdict(policies, page_nonces)
+    return Inspection(
+        method=request.method or "GET",
+        path=request.get_full_path(),
+        status=response.status_code,
+        reason=getattr(response, "reason_phrase", ""),
+        is_htmx=request.headers.get("HX-Request") == "true",
+        view=f"{view.__module__}.{view.__qualname__}" if view is not None else None,
+        template=template_label(rendered_template(response)),
+        queries=queries,
+        duration_ms=duration * 1000,
+        policies=policies,
+        page_nonces=page_nonces,
+        nonce_verdict=verdict,
+        nonce_ok=nonce_ok,
+        request_htmx_headers=[
+            (name, value)
+            for name, value in request.headers.items()
+            if name.lower().startswith("hx-")
+        ],
+        response_htmx_headers=[
+            (name, value) for name, value in response.items() if name.lower().startswith("hx-")
+        ],
+        response_headers=[
+            (name, "(hidden)" if name.lower() == "set-cookie" else value)
+            for name, value in response.items()
+        ],
+    )

@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+import ast
+import inspect
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.test import RequestFactory, SimpleTestCase, override_settings
+from django.urls import resolve, reverse
+
+from django_six_demos import frame, views
+from django_six_demos.csp import views as csp_views
+from django_six_demos.middleware import DemoFrameMiddleware
+
+PACKAGE = Path(views.__file__).parent
+
+
+def through_frame_middleware(
+    request: HttpRequest, content: str, content_type: str = "text/html"
+) -> bytes:
+    response = DemoFrameMiddleware(lambda r: HttpResponse(content, content_type=content_type))(
+        request
+    )
+    assert isinstance(response, HttpResponse)
+    return response.content
+
+
+def function_source_on_disk(path: Path, name: str) -> str:
+    text = path.read_text()
+    node = next(
+        n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef) and n.name == name
+    )
+    lines = text.splitlines(keepends=True)
+    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    return "".join(lines[first - 1 : node.end_lineno])
+
+
+class SourcePanelTests(SimpleTestCase):
+    def test_shows_the_view_source_as_it_is_on_disk(self):
+        response = self.client.get(reverse("django_six_demos_csp:index"))
+
+        on_disk = function_source_on_disk(PACKAGE / "csp" / "views.py", "index")
+        assert frame.highlight(on_disk, "python") in response.text
+        assert "django_six_demos/csp/views.py" in response.text
+
+    def test_shows_the_page_template_as_it_is_on_disk(self):
+        response = self.client.get(reverse("django_six_demos_csp:index"))
+
+        template = PACKAGE / "csp" / "templates" / "django_six_demos" / "csp" / "index.html"
+        assert frame.highlight(template.read_text(), "django") in response.text
+        assert '<code class="source-title">django_six_demos/csp/index.html</code>' in response.text
+
+    def test_template_source_is_reread_on_every_request(self):
+        """The cached loader keeps compiled templates; the panel shows today's file."""
+        with tempfile.TemporaryDirectory() as directory:
+            templates = [{**settings.TEMPLATES[0], "DIRS": [directory]}]
+            page = Path(directory) / "fresh.html"
+            old = '{% extends "django_six_demos/base.html" %}{% block content %}one{% endblock %}'
+            new = old.replace("one", "two")
+            request = RequestFactory().get("/")
+            request.resolver_match = resolve(reverse("django_six_demos_index"))
+            with self.settings(TEMPLATES=templates):
+                page.write_text(old)
+                first = TemplateResponse(request, "fresh.html").render().text
+                page.write_text(new)
+                second = TemplateResponse(request, "fresh.html").render().text
+
+        assert frame.highlight(old, "django") in first
+        assert frame.highlight(new, "django") in second
+
+    def test_class_based_views_show_the_class(self):
+        class ExampleView:
+            pass
+
+        source = frame.view_source(ExampleView)
+
+        assert source is not None
+        assert source.code.startswith("        class ExampleView:")
+        assert source.title.endswith("ExampleView")
+
+    def test_builtins_have_no_source(self):
+        assert frame.view_source(len) is None
+
+    def test_highlight_css_is_served_with_classes_for_both_schemes(self):
+        response = self.client.get(reverse("django_six_demos_highlight_css"))
+
+        assert response["Content-Type"] == "text/css; charset=utf-8"
+        assert ".source-code .k" in response.text
+        assert "prefers-color-scheme: dark" in response.text
+
+
+class PartialSourceTests(SimpleTestCase):
+    template = (
+        "<h1>Talks</h1>\n"
+        "{% partialdef results inline %}<ul>{% partialdef row %}<li>x</li>{% endpartialdef %}"
+        "</ul>{% endpartialdef results %}\n"
+        "{% partialdef footer %}<p>end</p>{% endpartialdef %}"
+    )
+
+    def test_extracts_a_partial_with_nested_partials(self):
+        assert frame.partial_source(self.template, "results") == (
+            "{% partialdef results inline %}<ul>{% partialdef row %}<li>x</li>{% endpartialdef %}"
+            "</ul>{% endpartialdef results %}"
+        )
+
+    def test_extracts_the_nested_partial(self):
+        assert frame.partial_source(self.template, "row") == (
+            "{% partialdef row %}<li>x</li>{% endpartialdef %}"
+        )
+
+    def test_unknown_partial_is_none(self):
+        assert frame.partial_source(self.template, "missing") is None
+
+
+class CspParsingTests(SimpleTestCase):
+    def test_parse_keeps_header_order(self):
+        parsed = frame.parse_csp("default-src 'none'; script-src 'nonce-abc' 'strict-dynamic';;")
+
+        assert parsed == [
+            ("default-src", ["'none'"]),
+            ("script-src", ["'nonce-abc'", "'strict-dynamic'"]),
+        ]
+        assert frame.header_nonce(parsed) == "abc"
+
+    def test_nonce_verdicts(self):
+        policy = frame.Policy("Content-Security-Policy", [], "abc")
+        no_nonce = frame.Policy("Content-Security-Policy", [], None)
+
+        assert frame._nonce_verdict([policy], ["abc", "abc"]) == (
+            "Matches: 2 elements carry the header's nonce.",
+            True,
+        )
+        assert frame._nonce_verdict([policy], ["abc", "zzz"])[1] is False
+        assert frame._nonce_verdict([no_nonce], [])[1] is True
+        assert frame._nonce_verdict([no_nonce], ["abc"])[1] is False
+        assert frame._nonce_verdict([], [])[1] is False
+
+
+class InspectorTests(SimpleTestCase):
+    def test_full_page_inspector_shows_status_view_template_and_csp(self):
+        response = self.client.get(reverse("django_six_demos_csp:index"))
+
+        assert "<!--demo-inspector-->" not in response.text
+        assert '<dd class="status status-2xx">200 OK</dd>' in response.text
+        assert "<code>django_six_demos.csp.views.index</code>" in response.text
+        assert (
+            '<code class="rendered-template">django_six_demos/csp/index.html</code>'
+            in response.text
+        )
+        assert "<caption><code>Content-Security-Policy</code></caption>" in response.text
+        assert "Matches: 1 element carries the header&#x27;s nonce." in response.text
+        # CommonMiddleware set Content-Length before the inspector grew the body.
+        assert int(response["Content-Length"]) == len(response.content)
+
+    def test_htmx_swap_from_a_demo_view_gets_an_out_of_band_inspector(self):
+        request = RequestFactory().get(
+            "/demos/", headers={"HX-Request": "true", "HX-Target": "rows"}
+        )
+        request.resolver_match = resolve(reverse("django_six_demos_index"))
+
+        body = through_frame_middleware(request, "<ul id=rows></ul>").decode()
+
+        assert body.startswith("<ul id=rows></ul>")
+        assert '<div id="demo-inspector" class="inspector" hx-swap-oob="true">' in body
+        assert "request <code>Hx-Target</code></th><td><code>rows</code>" in body
+        assert "No CSP header." in body  # no CSP middleware in this unit test
+
+    def test_other_views_and_non_html_are_left_alone(self):
+        request = RequestFactory().get("/x/", headers={"HX-Request": "true"})
+        html = through_frame_middleware(request, "<p>yours</p>")
+        request.resolver_match = resolve(reverse("django_six_demos_index"))
+        json = through_frame_middleware(request, "{}", "application/json")
+
+        assert html == b"<p>yours</p>"
+        assert json == b"{}"
+
+    @override_settings(DEBUG=False)
+    def test_counts_queries(self):
+        request = RequestFactory().get("/")
+        request.resolver_match = resolve(reverse("django_six_demos_index"))
+        inspection = frame.inspect_response(
+            request, HttpResponse("<p></p>"), body="<p></p>", queries=3, duration=0.0125
+        )
+
+        assert inspection.queries == 3
+        assert inspection.duration_ms == 12.5
+        assert inspection.view == "django_six_demos.views.index"
+        assert inspection.template is None
+
+
+def test_view_source_matches_inspect():
+    source = frame.view_source(views.index)
+    assert source is not None
+    assert source.code == inspect.getsource(inspect.unwrap(views.index))
+    assert csp_views.index.__module__ == "django_six_demos.csp.views"
