@@ -1,0 +1,111 @@
+"""Real-browser tests: Playwright driving Debian's Chromium against a live server.
+
+Every test gets a page watched for Content Security Policy violations (the
+``securitypolicyviolation`` event, the report-only twin's reports and the
+console) and for console errors; any of them fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.urls import REPORTS
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM would
+# otherwise refuse to run beside it (the test body seeds data).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+# Recorded by the page itself, before any of its own scripts run. Playwright
+# injects init scripts through the DevTools protocol, outside the page's CSP.
+WATCH_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(
+    `${event.disposition} ${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`
+  );
+});
+"""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not Path(CHROMIUM).is_file():
+        message = f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package."
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@dataclass
+class Watch:
+    """What went wrong in the page, gathered from every source we have."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def problems(self, page: Any) -> list[str]:
+        # Give report-uri POSTs (sent asynchronously) a moment to arrive.
+        page.wait_for_timeout(300)
+        events = page.evaluate("window.__cspViolations || []")
+        reports = [
+            f"report {report.get('violated-directive')} on {report.get('document-uri')}"
+            for body in REPORTS
+            if isinstance(report := body.get("csp-report"), dict)
+        ]
+        return [
+            *(f"violation: {v}" for v in events),
+            *reports,
+            *(f"console error: {m}" for m in self.console_errors),
+            *(f"page error: {e}" for e in self.page_errors),
+        ]
+
+
+@pytest.fixture
+def watch(page: Any) -> Watch:
+    REPORTS.clear()
+    watch = Watch()
+    page.add_init_script(WATCH_VIOLATIONS)
+    page.on(
+        "console",
+        lambda m: (
+            watch.console_errors.append(f"{m.text} ({m.location.get('url')})")
+            if m.type == "error"
+            else None
+        ),
+    )
+    page.on("pageerror", lambda e: watch.page_errors.append(str(e)))
+    return watch
+
+
+@pytest.fixture
+def strict_page(page: Any, watch: Watch, live_server: Any) -> Iterator[Any]:
+    """A page on the live server that fails the test on any CSP violation or console error."""
+    page.set_default_timeout(10_000)
+    yield page
+    problems = watch.problems(page)
+    assert problems == [], "\n".join(problems)

@@ -1,0 +1,36 @@
+"""Browser-test settings: the example project's development stack, plus a
+report-only twin of the strict policy that reports to an in-test collector."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django_six_demos import compat, conf
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "example_project"))
+
+from example.settings.development import *  # noqa: E402, F403
+from example.settings.development import TEMPLATES  # noqa: E402
+
+ROOT_URLCONF = "tests.browser.urls"
+REPORT_PATH = "/__csp-report__/"
+
+# The enforced strict policy blocks; its report-only twin reports every
+# violation to the collector in tests/browser/urls.py.
+globals().update(
+    compat.csp_settings(
+        conf.strict_policy(), report_only=conf.strict_policy(report_uri=REPORT_PATH)
+    )
+)
+
+TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], Path(__file__).resolve().parent / "templates"]
+
+# The demo users' passwords are hashed in tests: the default hasher is slow on purpose.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Nothing is collected for tests: the live server serves static files from the
+# apps (pytest-django's live_server uses the staticfiles handler), and
+# WhiteNoise would warn about a missing STATIC_ROOT directory.
+STATIC_ROOT = None

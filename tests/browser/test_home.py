@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import re
+
+from tests.browser.urls import REPORTS
+
+
+def test_home_page_loads_with_htmx_and_no_violations(strict_page, live_server):
+    response = strict_page.goto(live_server.url + "/")
+
+    assert response.status == 200
+    assert strict_page.locator("h1").inner_text() == "Django 6, demonstrated"
+    strict_page.wait_for_function("typeof window.htmx === 'object'")
+    config = strict_page.evaluate(
+        "[htmx.config.allowEval, htmx.config.allowScriptTags, htmx.config.includeIndicatorStyles]"
+    )
+    assert config == [False, False, False]
+
+
+def test_inspector_shows_the_csp_headers_and_a_matching_nonce(strict_page, live_server):
+    strict_page.goto(live_server.url + "/")
+
+    inspector = strict_page.locator("#demo-inspector")
+    captions = inspector.locator("caption").all_inner_texts()
+    assert captions == ["Content-Security-Policy", "Content-Security-Policy-Report-Only"]
+    assert re.match(
+        r"Matches: \d+ elements? carr", inspector.locator(".nonce-verdict").inner_text()
+    )
+    assert inspector.locator(".status").inner_text() == "200 OK"
+
+
+def test_every_room_page_runs_clean(strict_page, live_server):
+    strict_page.goto(live_server.url + "/")
+    links = strict_page.locator(".rooms h2 a")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert len(hrefs) == 5
+
+    for href in hrefs:
+        response = strict_page.goto(live_server.url + href)
+        assert response.status == 200, href
+        assert "Content-Security-Policy" in strict_page.locator("#demo-inspector").inner_text()
+
+
+def test_the_fixture_fails_on_an_inline_script_without_nonce(page, watch, live_server):
+    """The watch behind strict_page can fail: a nonce-less inline script is caught."""
+    page.goto(live_server.url + "/__test__/inline-script/")
+
+    problems = watch.problems(page)
+
+    # The enforced policy blocked it...
+    assert page.evaluate("document.body.dataset.inlineScriptRan") is None
+    # ...and every channel noticed: the DOM event, the report-only twin's report, the console.
+    assert any(p.startswith("violation: enforce script-src-elem") for p in problems), problems
+    assert any(p.startswith("violation: report script-src-elem") for p in problems), problems
+    assert any(p.startswith("report script-src-elem") for p in problems), problems
+    assert any(p.startswith("console error:") for p in problems), problems
+    assert REPORTS
