@@ -16,11 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.urls import REPORTS
-
-# Playwright's sync API runs an event loop in this thread; Django's ORM would
-# otherwise refuse to run beside it (the test body seeds data).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from tests.browser.collector import REPORTS
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -3,10 +3,17 @@ report-only twin of the strict policy that reports to an in-test collector."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 from django_six_demos import compat, conf
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM
+# (database set-up, test bodies seeding data) would otherwise refuse to run
+# beside it. Set here, so only browser runs get it: other tests start
+# deploy checks that rightly reject it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "example_project"))

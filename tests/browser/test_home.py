@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.urls import REPORTS
+from tests.browser.collector import REPORTS
 
 
 def test_home_page_loads_with_htmx_and_no_violations(strict_page, live_server):

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import include, path
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
-# Reports received by the live server (it runs in the test process, in a thread).
-REPORTS: list[dict[str, object]] = []
-
-
-@csrf_exempt
-@require_POST
-def collect_report(request: HttpRequest) -> HttpResponse:
-    REPORTS.append(json.loads(request.body))
-    return HttpResponse(status=204)
+from tests.browser.collector import collect_report
 
 
 @require_GET

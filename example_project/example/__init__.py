@@ -1,0 +1,1 @@
+"""The example project that serves django-six-demos (never packaged)."""

@@ -1,0 +1,1 @@
+"""Settings of the example project: ``development`` (the default) and ``production``."""

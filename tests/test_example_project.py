@@ -1,0 +1,471 @@
+"""The example project: its settings, ``check --deploy``, the one ``demo`` command, gunicorn.
+
+Subprocess tests run ``example_project/manage.py`` with ``sys.executable`` and a
+fresh database in a temporary ``EXAMPLE_DATA_DIR``; they never leave a child
+process behind (each server starts in its own session; ``finally`` kills the
+whole process group).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_DIR = ROOT / "example_project"
+MANAGE_PY = EXAMPLE_DIR / "manage.py"
+
+PRODUCTION = "example.settings.production"
+ENV_VARS = (
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_SECRET_KEY",
+    "DJANGO_ALLOWED_HOSTS",
+    "DJANGO_SECURE_SSL_REDIRECT",
+    "DJANGO_BEHIND_PROXY",
+    "DATABASE_URL",
+    "EXAMPLE_DATA_DIR",
+    "EXAMPLE_STATIC_ROOT",
+)
+
+NONCE_HEADER = re.compile(r"'nonce-([^']+)'")
+NONCE_ATTRIBUTE = re.compile(r'\snonce="([^"]+)"')
+
+
+# -- Helpers -----------------------------------------------------------------
+
+
+def child_env(data_dir: Path, **overrides: str) -> dict[str, str]:
+    """os.environ without pytest-django's settings and the project's variables."""
+    env = {key: value for key, value in os.environ.items() if key not in ENV_VARS}
+    env["EXAMPLE_DATA_DIR"] = str(data_dir)
+    env.update(overrides)
+    return env
+
+
+def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    production = {
+        "DJANGO_SETTINGS_MODULE": PRODUCTION,
+        "DJANGO_SECRET_KEY": get_random_secret_key(),
+        "DJANGO_ALLOWED_HOSTS": "demos.example.com,127.0.0.1",
+    }
+    return child_env(tmp_path, **{**production, **overrides})
+
+
+def manage(
+    args: list[str], env: dict[str, str], cwd: Path, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, str(MANAGE_PY), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, dict(response.headers), response.read().decode()
+
+
+def wait_for_page(
+    url: str, process: subprocess.Popen[str], timeout: float, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], str]:
+    deadline = time.monotonic() + timeout
+    while True:
+        assert process.poll() is None, f"server exited with {process.returncode}"
+        try:
+            return get(url, headers)
+        except (urllib.error.URLError, ConnectionError) as error:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{url} did not answer: {error}") from error
+        time.sleep(0.2)
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    status = Path(f"/proc/{pid}/status")
+    try:
+        return "\nState:\tZ" not in status.read_text()
+    except OSError:
+        return not status.parent.parent.exists()  # no /proc: trust kill()
+
+
+def kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+class OutputReader:
+    """Drain a child's stdout in a thread, so the pipe never fills up."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        self.stream = process.stdout
+        self.lines: list[str] = []
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        for line in self.stream:
+            self.lines.append(line)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(
+        self, pattern: str, process: subprocess.Popen[str], timeout: float
+    ) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(pattern, self.text)
+            if match:
+                return match
+            if process.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise AssertionError(f"no {pattern!r} in the output:\n{self.text}")
+
+    def close(self) -> None:
+        self.thread.join(timeout=10)
+        self.stream.close()
+
+
+def stop(process: subprocess.Popen[str], *group_leaders: int) -> None:
+    """Kill ``process`` (a session leader) and other process groups, then reap."""
+    if process.poll() is None:
+        kill_group(process.pid)
+    for pid in group_leaders:
+        if alive(pid):
+            kill_group(pid)
+    process.wait(timeout=30)
+
+
+# -- Settings, in process ------------------------------------------------------
+
+
+@pytest.fixture
+def import_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Make ``example.settings.*`` importable afresh; forget them afterwards."""
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.syspath_prepend(str(EXAMPLE_DIR))
+    before = set(sys.modules)
+    yield
+    for name in set(sys.modules) - before:
+        if name == "example" or name.startswith("example."):
+            del sys.modules[name]
+
+
+def load(name: str) -> ModuleType:
+    sys.modules.pop(name, None)
+    sys.modules.pop("example.settings.base", None)
+    return importlib.import_module(name)
+
+
+@pytest.mark.usefixtures("import_settings")
+def test_production_settings_require_a_secret_key(monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "demos.example.com")
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_SECRET_KEY environment variable"):
+        load(PRODUCTION)
+
+
+@pytest.mark.usefixtures("import_settings")
+def test_production_settings_require_allowed_hosts(monkeypatch):
+    monkeypatch.setenv("DJANGO_SECRET_KEY", get_random_secret_key())
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_ALLOWED_HOSTS environment variable"):
+        load(PRODUCTION)
+
+
+@pytest.mark.usefixtures("import_settings")
+def test_production_settings_read_the_environment(monkeypatch, tmp_path):
+    key = get_random_secret_key()
+    monkeypatch.setenv("DJANGO_SECRET_KEY", key)
+    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", " demos.example.com, www.example.com ,")
+    monkeypatch.setenv("EXAMPLE_DATA_DIR", str(tmp_path))
+    settings = load(PRODUCTION)
+
+    assert key == settings.SECRET_KEY
+    assert settings.ALLOWED_HOSTS == ["demos.example.com", "www.example.com"]
+    assert settings.DEBUG is False
+    assert settings.SECURE_SSL_REDIRECT is True
+    assert not hasattr(settings, "SECURE_PROXY_SSL_HEADER")
+    assert settings.SECURE_HSTS_SECONDS >= 365 * 24 * 60 * 60
+    middleware = settings.MIDDLEWARE
+    security = middleware.index("django.middleware.security.SecurityMiddleware")
+    assert middleware[security + 1] == "whitenoise.middleware.WhiteNoiseMiddleware"
+    database = settings.DATABASES["default"]
+    assert database["NAME"] == tmp_path.resolve() / "db.sqlite3"
+    assert database["OPTIONS"]["timeout"] == 20
+    assert database["CONN_MAX_AGE"] == 600
+
+    monkeypatch.setenv("DJANGO_SECURE_SSL_REDIRECT", "0")
+    monkeypatch.setenv("DJANGO_BEHIND_PROXY", "1")
+    settings = load(PRODUCTION)
+    assert settings.SECURE_SSL_REDIRECT is False
+    assert settings.SECURE_PROXY_SSL_HEADER == ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+@pytest.mark.usefixtures("import_settings")
+def test_database_url_wins_over_sqlite(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://demo:secret@db.internal:5432/demos")
+    database = load("example.settings.development").DATABASES["default"]
+
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["NAME"] == "demos"
+    assert database["CONN_MAX_AGE"] == 600
+    assert database["CONN_HEALTH_CHECKS"] is True
+
+
+@pytest.mark.usefixtures("import_settings")
+def test_development_settings_let_whitenoise_serve_static_files():
+    apps = load("example.settings.development").INSTALLED_APPS
+
+    assert apps.index("whitenoise.runserver_nostatic") < apps.index("django.contrib.staticfiles")
+    assert "example" in apps
+
+
+# -- manage.py check, in subprocesses --------------------------------------------
+
+
+@pytest.mark.slow
+def test_development_check_passes_from_any_directory(tmp_path):
+    result = manage(["check"], child_env(tmp_path), cwd=tmp_path)
+
+    assert "System check identified no issues (0 silenced)." in result.stdout
+    assert not result.stderr
+
+
+@pytest.mark.slow
+def test_production_deploy_check_has_no_issues(tmp_path):
+    env = production_env(tmp_path)
+    result = manage(["check", "--deploy", "--fail-level", "WARNING"], env, cwd=tmp_path)
+
+    assert "System check identified no issues (0 silenced)." in result.stdout
+    assert not result.stderr
+
+
+@pytest.mark.slow
+def test_production_settings_name_the_missing_variable(tmp_path):
+    env = production_env(tmp_path)
+    del env["DJANGO_SECRET_KEY"]
+    result = manage(["check"], env, cwd=tmp_path, check=False)
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY environment variable is required" in result.stderr
+
+
+# -- The one command --------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_demo_command_refuses_production_settings(tmp_path):
+    result = manage(["demo"], production_env(tmp_path), cwd=tmp_path, check=False)
+
+    assert result.returncode == 1
+    assert "demo is for local development" in result.stderr
+    assert "Applying migrations" not in result.stdout
+
+
+ENQUEUE_AND_WAIT = textwrap.dedent(
+    """
+    import time
+    from example.tasks import count_talks
+    from django_six_demos.compat import TaskResultStatus
+    result = count_talks.enqueue()
+    deadline = time.monotonic() + 30
+    while result.status != TaskResultStatus.SUCCESSFUL and time.monotonic() < deadline:
+        time.sleep(0.1)
+        result.refresh()
+    print("status", result.status.name)
+    print("value", result.return_value if result.status == TaskResultStatus.SUCCESSFUL else None)
+    """
+)
+
+
+@pytest.mark.slow
+def test_demo_command_runs_server_and_worker_and_stops_cleanly(tmp_path):
+    port = free_port()
+    env = child_env(tmp_path)
+    demo = subprocess.Popen(
+        [sys.executable, str(MANAGE_PY), "demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    reader = OutputReader(demo)
+    children: list[int] = []
+    try:
+        url = reader.wait_for(r"running at (http://127\.0\.0\.1:\d+/)", demo, timeout=90)[1]
+        assert url == f"http://127.0.0.1:{port}/"
+        children = [
+            int(reader.wait_for(rf"{name}: pid (\d+)", demo, timeout=5)[1])
+            for name in ("server", "worker")
+        ]
+
+        status, headers, page = wait_for_page(url, demo, timeout=30)
+        assert status == 200
+        header_nonce = NONCE_HEADER.search(headers["Content-Security-Policy"])
+        assert header_nonce, headers["Content-Security-Policy"]
+        assert NONCE_ATTRIBUTE.findall(page) and set(NONCE_ATTRIBUTE.findall(page)) == {
+            header_nonce[1]
+        }
+
+        status, headers, page = get(f"{url}accounts/login/")
+        assert status == 200
+        assert 'name="csrfmiddlewaretoken"' in page
+        assert "Content-Security-Policy" in headers
+
+        shell = manage(["shell", "-v", "0", "-c", ENQUEUE_AND_WAIT], env, cwd=tmp_path)
+        lines = shell.stdout.splitlines()
+        assert lines[0] == "status SUCCESSFUL", shell.stdout + shell.stderr
+        assert int(lines[1].split()[1]) > 0  # the seeded talks
+
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(timeout=20) == 0, reader.text
+        reader.close()
+        assert "Stopped." in reader.text
+        deadline = time.monotonic() + 5
+        while any(alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in children if alive(pid)], reader.text
+    finally:
+        stop(demo, *children)
+        reader.close()
+
+
+@pytest.mark.slow
+def test_demo_command_fails_when_a_child_dies(tmp_path):
+    port = free_port()
+    demo = subprocess.Popen(
+        [sys.executable, str(MANAGE_PY), "demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=child_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    reader = OutputReader(demo)
+    children: list[int] = []
+    try:
+        reader.wait_for(r"running at http://", demo, timeout=90)
+        children = [
+            int(reader.wait_for(rf"{name}: pid (\d+)", demo, timeout=5)[1])
+            for name in ("server", "worker")
+        ]
+        os.killpg(children[1], signal.SIGKILL)  # the worker
+
+        assert demo.wait(timeout=20) != 0
+        reader.close()
+        assert re.search(r"The worker \(pid \d+\) exited unexpectedly", reader.text), reader.text
+        deadline = time.monotonic() + 5
+        while alive(children[0]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not alive(children[0]), "the server outlived the demo command"
+    finally:
+        stop(demo, *children)
+        reader.close()
+
+
+# -- The documented production server ------------------------------------------------
+
+
+@pytest.mark.slow
+def test_gunicorn_serves_the_production_settings(tmp_path):
+    pytest.importorskip("gunicorn", reason="gunicorn is in the 'example' dependency group")
+    port = free_port()
+    env = production_env(
+        tmp_path,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_BEHIND_PROXY="1",
+        EXAMPLE_STATIC_ROOT=str(tmp_path / "static"),
+    )
+    manage(["migrate", "--no-input", "-v", "0"], env, cwd=tmp_path)
+    manage(["collectstatic", "--no-input", "-v", "0"], env, cwd=tmp_path)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--chdir",
+            "example_project",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "example.wsgi",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    reader = OutputReader(server)
+    https = {"X-Forwarded-Proto": "https"}
+    try:
+        status, headers, page = wait_for_page(
+            f"http://127.0.0.1:{port}/", server, timeout=60, headers=https
+        )
+        assert status == 200, reader.text
+        assert headers["Strict-Transport-Security"] == (
+            "max-age=31536000; includeSubDomains; preload"
+        )
+        assert "'strict-dynamic'" in headers["Content-Security-Policy"]
+        assert "camera=()" in headers["Permissions-Policy"]
+        assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+
+        # WhiteNoise serves the hashed, collected stylesheet for a year.
+        stylesheet = re.search(r'href="(/static/[^"]+\.[0-9a-f]{12}\.css)"', page)
+        assert stylesheet, page
+        status, headers, _ = get(f"http://127.0.0.1:{port}{stylesheet[1]}", https)
+        assert status == 200
+        assert "max-age=315360000" in headers["Cache-Control"]
+
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0, reader.text
+    finally:
+        stop(server)
+        reader.close()
