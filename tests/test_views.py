@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.test import TestCase
 from django.urls import reverse
 
-from django_six_demos import compat
+from django_six_demos import compat, rooms
 from tests.csp_utils import header_nonces, page_nonces, parse_csp
 
 
@@ -109,6 +109,16 @@ class RoomPageTests(TestCase):
                 assert response.status_code == 200
                 [nonce] = header_nonces(response)
                 assert page_nonces(response.text) == {nonce}
+
+    def test_rooms_say_when_their_live_demo_is_not_built_yet(self):
+        home = self.client.get(reverse("django_six_demos_index"))
+        room = self.client.get(reverse("django_six_demos_csp:index"))
+
+        waiting = [r for r in rooms.ROOMS if not r.live]
+        assert home.text.count('<p class="room-status">Live demo in progress') == len(waiting)
+        assert ("The live demo for this room is being built" in room.text) is (
+            not rooms.ROOMS_BY_SLUG["csp"].live
+        )
 
     def test_room_page_says_where_the_feature_comes_from(self):
         response = self.client.get(reverse("django_six_demos_csp:index"))

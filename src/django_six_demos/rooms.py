@@ -32,8 +32,12 @@ class Source(NamedTuple):
 class Room(NamedTuple):
     slug: str
     title: str
+    # What the finished demo shows.
     summary: str
     url_name: str
+    # False while the live demo is still being built: the room then explains
+    # the feature and where it comes from, and says the demo is on its way.
+    live: bool = False
 
 
 ROOMS = (
