@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 import tempfile
 from pathlib import Path
 
@@ -151,31 +152,50 @@ class InspectorTests(SimpleTestCase):
             in response.text
         )
         assert "<caption><code>Content-Security-Policy</code></caption>" in response.text
-        assert "Matches: 1 element carries the header&#x27;s nonce." in response.text
+        # htmx and frame.js, both loaded with the nonce.
+        assert "Matches: 2 elements carry the header&#x27;s nonce." in response.text
         # CommonMiddleware set Content-Length before the inspector grew the body.
         assert int(response["Content-Length"]) == len(response.content)
 
-    def test_htmx_swap_from_a_demo_view_gets_an_out_of_band_inspector(self):
+    def test_htmx_swap_from_a_demo_view_is_untouched_and_described_in_a_header(self):
         request = RequestFactory().get(
             "/demos/", headers={"HX-Request": "true", "HX-Target": "rows"}
         )
         request.resolver_match = resolve(reverse("django_six_demos_index"))
 
-        body = through_frame_middleware(request, "<ul id=rows></ul>").decode()
+        response = DemoFrameMiddleware(lambda r: HttpResponse("<ul id=rows></ul>"))(request)
 
-        assert body.startswith("<ul id=rows></ul>")
-        assert '<div id="demo-inspector" class="inspector" hx-swap-oob="true">' in body
-        assert "request <code>Hx-Target</code></th><td><code>rows</code>" in body
-        assert "No CSP header." in body  # no CSP middleware in this unit test
+        assert isinstance(response, HttpResponse)
+        # Byte for byte what the view returned: the partials demo compares it.
+        assert response.content == b"<ul id=rows></ul>"
+        facts = json.loads(response["Demo-Inspection"])
+        assert facts["view"] == "django_six_demos.views.index"
+        assert facts["template"] is None
+        assert facts["queries"] == 0
+        assert facts["ms"] >= 0
 
-    def test_other_views_and_non_html_are_left_alone(self):
+    def test_htmx_swap_names_the_template_that_rendered(self):
+        response = self.client.get(
+            reverse("django_six_demos_csp:index"), headers={"HX-Request": "true"}
+        )
+
+        facts = json.loads(response["Demo-Inspection"])
+        assert facts["template"] == "django_six_demos/csp/index.html"
+        assert facts["view"] == "django_six_demos.csp.views.index"
+
+    def test_other_views_are_left_alone(self):
         request = RequestFactory().get("/x/", headers={"HX-Request": "true"})
-        html = through_frame_middleware(request, "<p>yours</p>")
-        request.resolver_match = resolve(reverse("django_six_demos_index"))
-        json = through_frame_middleware(request, "{}", "application/json")
 
-        assert html == b"<p>yours</p>"
-        assert json == b"{}"
+        response = DemoFrameMiddleware(lambda r: HttpResponse("<p>yours</p>"))(request)
+
+        assert response.content == b"<p>yours</p>"  # type: ignore[attr-defined]
+        assert "Demo-Inspection" not in response
+
+    def test_pages_without_markers_and_non_html_are_left_alone(self):
+        request = RequestFactory().get("/x/")
+
+        assert through_frame_middleware(request, "<p>no markers</p>") == b"<p>no markers</p>"
+        assert through_frame_middleware(request, "{}", "application/json") == b"{}"
 
     @override_settings(DEBUG=False)
     def test_counts_queries(self):

@@ -185,6 +185,19 @@ def header_nonce(directives: list[tuple[str, list[str]]]) -> str | None:
     return None
 
 
+def server_facts(
+    request: HttpRequest, response: HttpResponseBase, *, queries: int, duration: float
+) -> dict[str, Any]:
+    """Return what only the server knows about a response, for the inspector's JS."""
+    view = view_for(request)
+    return {
+        "view": f"{view.__module__}.{view.__qualname__}" if view is not None else None,
+        "template": template_label(rendered_template(response)),
+        "queries": queries,
+        "ms": round(duration * 1000, 1),
+    }
+
+
 @dataclass
 class Policy:
     header: str
@@ -243,7 +256,7 @@ def inspect_response(
     duration: float,
 ) -> Inspection:
     """Describe ``response`` (already complete, headers set) for the inspector."""
-    view = view_for(request)
+    facts = server_facts(request, response, queries=queries, duration=duration)
     policies = []
     for header in CSP_HEADERS:
         if header in response:
@@ -257,8 +270,8 @@ def inspect_response(
         status=response.status_code,
         reason=getattr(response, "reason_phrase", ""),
         is_htmx=request.headers.get("HX-Request") == "true",
-        view=f"{view.__module__}.{view.__qualname__}" if view is not None else None,
-        template=template_label(rendered_template(response)),
+        view=facts["view"],
+        template=facts["template"],
         queries=queries,
         duration_ms=duration * 1000,
         policies=policies,

@@ -4,10 +4,19 @@ The inspector shows headers that other middleware add on the way out (the CSP
 header above all), so it must run outermost: ``conf.middleware()`` puts it
 first. No package does this for production pages (django-debug-toolbar is a
 DEBUG-only tool with its own UI), hence our own small middleware.
+
+- A full page carries inspector markers: the middleware renders the inspector
+  between them once the response is complete.
+- An htmx swap from a demo view is left byte for byte as the view made it (the
+  partials demo compares it with ``render_to_string()``). The server-side facts
+  the browser cannot see (view, template, queries, time) travel in one
+  ``Demo-Inspection`` header; ``frame.js`` reads it with the other headers and
+  redraws the inspector after each swap.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -22,6 +31,7 @@ from django_six_demos import frame
 
 INSPECTOR_START = "<!--demo-inspector-->"
 INSPECTOR_END = "<!--/demo-inspector-->"
+INSPECTION_HEADER = "Demo-Inspection"
 
 
 class _QueryCounter:
@@ -39,7 +49,7 @@ def _is_demo_view(request: HttpRequest) -> bool:
 
 
 class DemoFrameMiddleware:
-    """Write the response inspector into demo pages and htmx swaps."""
+    """Write the response inspector into demo pages; describe htmx swaps in a header."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -53,6 +63,11 @@ class DemoFrameMiddleware:
             response = self.get_response(request)
         duration = time.perf_counter() - start
 
+        if request.headers.get("HX-Request") == "true" and _is_demo_view(request):
+            facts = frame.server_facts(request, response, queries=counter.count, duration=duration)
+            response[INSPECTION_HEADER] = json.dumps(facts, separators=(",", ":"))
+            return response
+
         if (
             response.streaming
             or "Content-Encoding" in response
@@ -60,29 +75,16 @@ class DemoFrameMiddleware:
         ):
             return response
         body = response.content.decode(response.charset)  # type: ignore[attr-defined]
-        is_page = INSPECTOR_START in body and INSPECTOR_END in body
-        is_swap = request.headers.get("HX-Request") == "true" and _is_demo_view(request)
-        if not (is_page or is_swap):
+        if INSPECTOR_START not in body or INSPECTOR_END not in body:
             return response
 
         inspection = frame.inspect_response(
             request, response, body=body, queries=counter.count, duration=duration
         )
-        if is_page:
-            html = render_to_string(
-                "django_six_demos/frame/inspector.html", {"inspection": inspection}
-            )
-            before, rest = body.split(INSPECTOR_START, 1)
-            _, after = rest.split(INSPECTOR_END, 1)
-            body = before + html + after
-        else:
-            # An htmx swap: htmx moves this element into the page's inspector
-            # (an out-of-band swap), so the panel follows every request.
-            html = render_to_string(
-                "django_six_demos/frame/inspector.html", {"inspection": inspection, "oob": True}
-            )
-            body += html
-        response.content = body.encode(response.charset)  # type: ignore[attr-defined]
+        html = render_to_string("django_six_demos/frame/inspector.html", {"inspection": inspection})
+        before, rest = body.split(INSPECTOR_START, 1)
+        _, after = rest.split(INSPECTOR_END, 1)
+        response.content = (before + html + after).encode(response.charset)  # type: ignore[attr-defined]
         if "Content-Length" in response:
             response["Content-Length"] = str(len(response.content))  # type: ignore[attr-defined]
         return response

@@ -55,3 +55,24 @@ def test_the_fixture_fails_on_an_inline_script_without_nonce(page, watch, live_s
     assert any(p.startswith("report script-src-elem") for p in problems), problems
     assert any(p.startswith("console error:") for p in problems), problems
     assert REPORTS
+
+
+def test_inspector_follows_an_htmx_swap(strict_page, live_server):
+    strict_page.goto(live_server.url + "/__test__/htmx-swap/")
+    inspector = strict_page.locator("#demo-inspector")
+    assert inspector.locator(".badge").inner_text() == "full page"
+
+    strict_page.get_by_role("button", name="Fetch the home page's heading").click()
+
+    assert strict_page.locator("#swapped h1").inner_text() == "Django 6, demonstrated"
+    strict_page.wait_for_selector("#demo-inspector .badge-htmx")
+    assert inspector.locator(".inspector-request code").inner_text() == "GET /"
+    assert inspector.locator(".rendered-template").inner_text() == "django_six_demos/index.html"
+    assert "django_six_demos.views.index" in inspector.inner_text()
+    assert inspector.locator(".status").inner_text() == "200 OK"
+    assert inspector.locator("caption").all_inner_texts() == [
+        "Content-Security-Policy",
+        "Content-Security-Policy-Report-Only",
+    ]
+    request_rows = inspector.locator(".headers-table").first.inner_text()
+    assert "HX-Request" in request_rows or "Hx-Request" in request_rows

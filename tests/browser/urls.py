@@ -15,8 +15,14 @@ def inline_script(request: HttpRequest) -> TemplateResponse:
     return TemplateResponse(request, "browser/inline_script.html")
 
 
+@require_GET
+def htmx_swap(request: HttpRequest) -> TemplateResponse:
+    return TemplateResponse(request, "browser/htmx_swap.html")
+
+
 urlpatterns = [
     path("__csp-report__/", collect_report),
     path("__test__/inline-script/", inline_script),
+    path("__test__/htmx-swap/", htmx_swap),
     path("", include("example.urls")),
 ]
