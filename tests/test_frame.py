@@ -188,7 +188,7 @@ class InspectorTests(SimpleTestCase):
 
         response = DemoFrameMiddleware(lambda r: HttpResponse("<p>yours</p>"))(request)
 
-        assert response.content == b"<p>yours</p>"  # type: ignore[attr-defined]
+        assert response.content == b"<p>yours</p>"
         assert "Demo-Inspection" not in response
 
     def test_pages_without_markers_and_non_html_are_left_alone(self):
@@ -216,3 +216,23 @@ def test_view_source_matches_inspect():
     assert source is not None
     assert source.code == inspect.getsource(inspect.unwrap(views.index))
     assert csp_views.index.__module__ == "django_six_demos.csp.views"
+
+
+class FrameSwitchTests(SimpleTestCase):
+    @override_settings(DJANGO_SIX_DEMOS_FRAME=False)
+    def test_switched_off_pages_carry_neither_panel(self):
+        response = self.client.get(reverse("django_six_demos_csp:index"))
+
+        assert response.status_code == 200
+        assert 'id="demo-inspector"' not in response.text
+        assert "source-panel" not in response.text
+        assert "<!--demo-inspector-->" not in response.text
+        assert "layout-no-frame" in response.text
+
+    @override_settings(DJANGO_SIX_DEMOS_FRAME=False)
+    def test_switched_off_htmx_swaps_carry_no_inspection_header(self):
+        response = self.client.get(
+            reverse("django_six_demos_csp:index"), headers={"HX-Request": "true"}
+        )
+
+        assert "Demo-Inspection" not in response

@@ -132,21 +132,42 @@ def _partials_backport_wanted() -> bool:
     return not HAS_BUILTIN_PARTIALS and _importable("template_partials")
 
 
+def partials_settings(*, core: bool) -> dict[str, Any]:
+    """Return the settings pieces that give a project template partials.
+
+    ``core=True``: Django 6.0 and later, where partials are built in.
+    ``core=False``: Django 5.2 with django-template-partials.
+
+    Keys: ``"INSTALLED_APPS"``, the entries to add; ``"loaders"`` and
+    ``"builtins"``, the ``OPTIONS`` of the Django template engine (which then
+    takes no ``APP_DIRS``). Pure: it reads no setting and no version, so either
+    stack can be shown on any line, as the migration page does.
+    """
+    cached = ("django.template.loaders.cached.Loader", list(_BASE_LOADERS))
+    if core:
+        return {"INSTALLED_APPS": [], "loaders": [cached], "builtins": []}
+    return {
+        # Not "template_partials": its default AppConfig rewrites TEMPLATES.
+        "INSTALLED_APPS": ["template_partials.apps.SimpleAppConfig"],
+        "loaders": [(PARTIALS_LOADER, [cached])],
+        "builtins": [PARTIALS_BUILTIN],
+    }
+
+
 def template_loaders() -> list[Any]:
     """Return the template ``loaders`` option that understands partials.
 
     Django 6.0+: the cached loader around the filesystem and app loaders.
     Django 5.2: the same, wrapped in django-template-partials' loader.
     """
-    cached = ("django.template.loaders.cached.Loader", list(_BASE_LOADERS))
-    if _partials_backport_wanted():
-        return [(PARTIALS_LOADER, [cached])]
-    return [cached]
+    loaders: list[Any] = partials_settings(core=not _partials_backport_wanted())["loaders"]
+    return loaders
 
 
 def template_builtins() -> list[str]:
     """Return the template ``builtins`` that make {% partialdef %} load-free."""
-    return [PARTIALS_BUILTIN] if _partials_backport_wanted() else []
+    builtins: list[str] = partials_settings(core=not _partials_backport_wanted())["builtins"]
+    return builtins
 
 
 # -- Content Security Policy -------------------------------------------------

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.template import TemplateDoesNotExist
@@ -33,6 +34,16 @@ _NONCE_SOURCE = re.compile(r"^'nonce-([^']+)'$")
 _NONCE_ATTRIBUTE = re.compile(r"""\snonce=["']([^"']*)["']""")
 _PACKAGE_ROOT = Path(django_six_demos.__file__).resolve().parent.parent
 _FORMATTER = HtmlFormatter(cssclass="source-code", wrapcode=True)
+
+
+def enabled() -> bool:
+    """Return whether demo pages show the frame (setting ``DJANGO_SIX_DEMOS_FRAME``).
+
+    On by default. Off, pages carry neither the source panel nor the inspector:
+    benchmarks compare a feature's own cost without the frame's, and a site can
+    keep its source to itself.
+    """
+    return bool(getattr(settings, "DJANGO_SIX_DEMOS_FRAME", True))
 
 
 def highlight(code: str, language: str) -> SafeString:

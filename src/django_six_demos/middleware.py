@@ -55,6 +55,8 @@ class DemoFrameMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if not frame.enabled():
+            return self.get_response(request)
         counter = _QueryCounter()
         start = time.perf_counter()
         with ExitStack() as stack:

@@ -47,6 +47,7 @@ ROOMS = (
         '{% partialdef %} and "page.html#name": one template serves the full page '
         "and the fragment htmx swaps in.",
         "django_six_demos_partials:index",
+        live=True,
     ),
     Room(
         "csp",

@@ -48,6 +48,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
+def live_server(django_db_setup: None, live_server: Any) -> Any:
+    """pytest-django's live server, started only once the test database exists.
+
+    The server shares the in-memory test database with the tests only if that
+    database is set up before the server starts; otherwise every request
+    thread opens (and leaks) a connection of its own.
+    """
+    return live_server
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     if not Path(CHROMIUM).is_file():
         message = f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package."
@@ -63,6 +74,17 @@ class Watch:
 
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+    expected_statuses: set[int] = field(default_factory=set)
+
+    def expect_status(self, status: int) -> None:
+        """Accept Chromium's console line for a response the test provokes on purpose."""
+        self.expected_statuses.add(status)
+
+    def _expected(self, message: str) -> bool:
+        return any(
+            f"the server responded with a status of {status} " in message
+            for status in self.expected_statuses
+        )
 
     def problems(self, page: Any) -> list[str]:
         # Give report-uri POSTs (sent asynchronously) a moment to arrive.
@@ -76,7 +98,7 @@ class Watch:
         return [
             *(f"violation: {v}" for v in events),
             *reports,
-            *(f"console error: {m}" for m in self.console_errors),
+            *(f"console error: {m}" for m in self.console_errors if not self._expected(m)),
             *(f"page error: {e}" for e in self.page_errors),
         ]
 

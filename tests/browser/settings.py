@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "example_project"))
 
 from example.settings.development import *  # noqa: E402, F403
-from example.settings.development import TEMPLATES  # noqa: E402
+from example.settings.development import DATABASES, TEMPLATES  # noqa: E402
 
 ROOT_URLCONF = "tests.browser.urls"
 REPORT_PATH = "/__csp-report__/"
@@ -41,3 +41,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # apps (pytest-django's live_server uses the staticfiles handler), and
 # WhiteNoise would warn about a missing STATIC_ROOT directory.
 STATIC_ROOT = None
+
+# Persistent connections (the example's CONN_MAX_AGE) outlive the live
+# server's request threads and would be garbage collected unclosed.
+DATABASES["default"]["CONN_MAX_AGE"] = 0

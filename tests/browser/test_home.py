@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser.collector import REPORTS
 
 
@@ -10,7 +12,11 @@ def test_home_page_loads_with_htmx_and_no_violations(strict_page, live_server):
 
     assert response.status == 200
     assert strict_page.locator("h1").inner_text() == "Django 6, demonstrated"
-    strict_page.wait_for_function("typeof window.htmx === 'object'")
+    # Playwright's expect() polls from outside the page: wait_for_function would
+    # evaluate strings in the page, which the strict policy (rightly) refuses.
+    expect(strict_page.locator("script[src*='htmx-2']")).to_have_count(1)
+    strict_page.wait_for_load_state("load")
+    assert strict_page.evaluate("typeof window.htmx") == "object"
     config = strict_page.evaluate(
         "[htmx.config.allowEval, htmx.config.allowScriptTags, htmx.config.includeIndicatorStyles]"
     )

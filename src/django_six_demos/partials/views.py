@@ -1,21 +1,139 @@
 """Template partials: ``{% partialdef %}`` and ``"page.html#name"`` (Django 6.0;
-django-template-partials on Django 5.2).
+django-template-partials on Django 5.2), with htmx.
 https://docs.djangoproject.com/en/6.0/ref/templates/language/#template-partials
+
+One view, one template: a normal request gets the whole explorer page, an htmx
+request gets only the ``results`` partial of the same template.
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from typing import TYPE_CHECKING, Any
+
+from django.core.paginator import InvalidPage, Paginator
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http.response import Http404
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+from django.views.generic import ListView
+from django_htmx.middleware import HtmxDetails
 
 from django_six_demos import rooms
+from django_six_demos.conference.models import Speaker, Talk
+from django_six_demos.partials.forms import SORTS, ExplorerForm, TitleForm
+from django_six_demos.partials.mixins import HtmxPartialMixin
+
+EXPLORER = "django_six_demos/partials/explorer.html"
+PAGE_SIZE = 10
+EDITS_SESSION_KEY = "django_six_demos_partials_title_edits"
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _talks(filters: dict[str, Any]) -> QuerySet[Talk]:
+    talks = Talk.objects.select_related("speaker")
+    if query := filters.get("q"):
+        talks = talks.filter(
+            Q(title__icontains=query)
+            | Q(abstract__icontains=query)
+            | Q(speaker__name__icontains=query)
+        )
+    if track := filters.get("track"):
+        talks = talks.filter(track=track)
+    if level := filters.get("level"):
+        talks = talks.filter(level=level)
+    return talks.order_by(*SORTS[filters.get("sort") or "title"])
 
 
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
-    return TemplateResponse(
-        request,
-        "django_six_demos/partials/index.html",
-        {"room": rooms.ROOMS_BY_SLUG["partials"], "sources": rooms.sources("partials")},
-    )
+@vary_on_headers("HX-Request")
+def index(request: HtmxHttpRequest) -> TemplateResponse:
+    """The talk explorer: the full page, or only its results for htmx."""
+    form = ExplorerForm(request.GET or None)
+    paginator = Paginator(_talks(form.filters()), PAGE_SIZE)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except InvalidPage as error:
+        raise Http404(f"No such page of results: {error}") from error
+    context = {
+        "room": rooms.ROOMS_BY_SLUG["partials"],
+        "sources": rooms.sources("partials"),
+        "form": form,
+        "page_obj": page,
+        "talks": page.object_list,
+        "edits": request.session.get(EDITS_SESSION_KEY, 0),
+    }
+    # The partial's name is fixed here, never taken from the request.
+    template = f"{EXPLORER}#results" if request.htmx else EXPLORER
+    return TemplateResponse(request, template, context)
+
+
+def _may_edit(request: HttpRequest, talk: Talk) -> bool:
+    user = request.user
+    return user.is_authenticated and (user.is_staff or talk.speaker.user_id == user.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def edit_title(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Edit a talk's title in place: GET the form row, POST the new title."""
+    talk = get_object_or_404(Talk.objects.select_related("speaker"), pk=pk)
+    if not request.user.is_authenticated:
+        return HttpResponseForbidden("Sign in to edit talk titles.", content_type="text/plain")
+    if not _may_edit(request, talk):
+        return HttpResponseForbidden(
+            "You can edit only your own talks' titles.", content_type="text/plain"
+        )
+    if request.method == "GET":
+        form = TitleForm(instance=talk)
+        return TemplateResponse(
+            request, f"{EXPLORER}#row", {"talk": talk, "form": form, "editing": True}
+        )
+    form = TitleForm(request.POST, instance=talk)
+    if not form.is_valid():
+        # 422: the htmx config in base.html swaps it, so the errors show in place.
+        return TemplateResponse(
+            request,
+            f"{EXPLORER}#row",
+            {
+                "talk": Talk.objects.select_related("speaker").get(pk=pk),
+                "form": form,
+                "editing": True,
+            },
+            status=422,
+        )
+    form.save()
+    edits = request.session[EDITS_SESSION_KEY] = request.session.get(EDITS_SESSION_KEY, 0) + 1
+    # The saved row, plus the page's edit counter out of band (hx-swap-oob).
+    return TemplateResponse(request, f"{EXPLORER}#row-saved", {"talk": talk, "edits": edits})
+
+
+@require_GET
+def title_row(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
+    """One talk's row, as the explorer shows it (the editor's Cancel button)."""
+    talk = get_object_or_404(Talk.objects.select_related("speaker"), pk=pk)
+    return TemplateResponse(request, f"{EXPLORER}#row", {"talk": talk})
+
+
+if TYPE_CHECKING:
+    # ListView is generic only in django-stubs, not at runtime.
+    SpeakerListBase = ListView[Speaker]
+else:
+    SpeakerListBase = ListView
+
+
+class SpeakerListView(HtmxPartialMixin, SpeakerListBase):
+    """Speakers, paged: the class-based twin of the explorer, via HtmxPartialMixin."""
+
+    model = Speaker
+    paginate_by = 8
+    template_name = "django_six_demos/partials/speakers.html"
+    htmx_partial = "list"
+    http_method_names = ["get", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Speaker]:
+        return Speaker.objects.order_by("name", "pk")

@@ -18,6 +18,12 @@ def django_version() -> str:
     return django.get_version()
 
 
+@register.simple_tag
+def demo_frame_enabled() -> bool:
+    """``{% demo_frame_enabled as frame_on %}``: whether pages show the demo frame."""
+    return frame.enabled()
+
+
 @register.inclusion_tag("django_six_demos/frame/source.html", takes_context=True)
 def demo_source(context: template.Context) -> dict[str, Any]:
     """Render the source panel: the view and the page template, read from disk now."""

@@ -1,0 +1,1 @@
+"""The template partials gotchas gallery: what ``"file.html#name"`` can and cannot address."""

@@ -1,0 +1,365 @@
+"""The migration how-to from django-template-partials to core: settings, page, claims."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.template import Context, Engine, TemplateSyntaxError
+from django.test import SimpleTestCase, TestCase
+from django.urls import reverse
+
+from django_six_demos import compat, conf
+from django_six_demos.partials import migration
+from tests.csp_utils import header_nonces, page_nonces
+from tests.test_docs import DOCS, directives, list_table_rows
+
+URL = reverse("django_six_demos_partials:migrate")
+HOWTO = DOCS / "howto" / "migrate-template-partials.rst"
+
+CACHED = (
+    "django.template.loaders.cached.Loader",
+    [
+        "django.template.loaders.filesystem.Loader",
+        "django.template.loaders.app_directories.Loader",
+    ],
+)
+
+only_on_core = pytest.mark.skipif(
+    not compat.HAS_BUILTIN_PARTIALS, reason="Django 6.0+: core partials"
+)
+only_on_backport = pytest.mark.skipif(
+    compat.HAS_BUILTIN_PARTIALS, reason="Django 5.2: django-template-partials"
+)
+
+
+# -- compat.partials_settings ----------------------------------------------------
+
+
+def test_partials_settings_for_core():
+    assert compat.partials_settings(core=True) == {
+        "INSTALLED_APPS": [],
+        "loaders": [CACHED],
+        "builtins": [],
+    }
+
+
+def test_partials_settings_for_the_backport():
+    assert compat.partials_settings(core=False) == {
+        "INSTALLED_APPS": ["template_partials.apps.SimpleAppConfig"],
+        "loaders": [("template_partials.loader.Loader", [CACHED])],
+        "builtins": ["template_partials.templatetags.partials"],
+    }
+
+
+def test_partials_settings_name_the_backport_as_backports_does():
+    [backport] = [b for b in compat.BACKPORTS if b.module == "template_partials"]
+
+    assert compat.partials_settings(core=False)["INSTALLED_APPS"] == [backport.app]
+    assert compat.partials_settings(core=False)["loaders"][0][0] == compat.PARTIALS_LOADER
+    assert compat.partials_settings(core=False)["builtins"] == [compat.PARTIALS_BUILTIN]
+
+
+@pytest.mark.parametrize("core", [True, False])
+def test_partials_settings_returns_fresh_values(core):
+    first = compat.partials_settings(core=core)
+    first["INSTALLED_APPS"].append("x")
+    first["builtins"].append("x")
+    first["loaders"].append("x")
+
+    assert compat.partials_settings(core=core) == compat.partials_settings(core=core)
+    assert "x" not in compat.partials_settings(core=core)["loaders"]
+
+
+# -- template_loaders() and template_builtins() keep their behaviour -------------
+
+
+def test_loaders_and_builtins_are_what_conf_templates_sets():
+    [backend] = conf.templates()
+    options = backend["OPTIONS"]
+
+    assert options["loaders"] == compat.template_loaders()
+    assert options["builtins"] == compat.template_builtins()
+
+
+def test_loaders_and_builtins_come_from_partials_settings_for_this_line():
+    # The test environments have the backports on Django 5.2.
+    expected = compat.partials_settings(core=compat.HAS_BUILTIN_PARTIALS)
+
+    assert compat.template_loaders() == expected["loaders"]
+    assert compat.template_builtins() == expected["builtins"]
+
+
+@only_on_core
+def test_core_never_wires_the_backport_even_if_importable():
+    with mock.patch.object(compat, "_importable", return_value=True):
+        assert compat.template_loaders() == [CACHED]
+        assert compat.template_builtins() == []
+
+
+@only_on_backport
+def test_backport_is_wired_when_importable():
+    assert compat.template_loaders() == [("template_partials.loader.Loader", [CACHED])]
+    assert compat.template_builtins() == ["template_partials.templatetags.partials"]
+
+
+@only_on_backport
+def test_backport_is_left_out_when_not_importable():
+    # A missing package must reach django_six_demos.E001, not break the engine.
+    with mock.patch.object(compat, "_importable", return_value=False):
+        assert compat.template_loaders() == [CACHED]
+        assert compat.template_builtins() == []
+
+
+# -- The settings as Python source -----------------------------------------------
+
+
+def run_settings(code: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "settings.py", "exec"), namespace)  # only our own literals
+    return namespace
+
+
+@pytest.mark.parametrize("core", [True, False])
+def test_settings_code_is_python_holding_partials_settings(core):
+    settings = run_settings(migration.settings_code(core=core))
+    pieces = compat.partials_settings(core=core)
+
+    assert settings["INSTALLED_APPS"] == [..., *pieces["INSTALLED_APPS"]]
+    [backend] = settings["TEMPLATES"]
+    assert "APP_DIRS" not in backend
+    assert backend["OPTIONS"] == {"loaders": pieces["loaders"], "builtins": pieces["builtins"]}
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ([], "[]"),
+        ((), "()"),
+        ({}, "{}"),
+        ("a", '"a"'),
+        ('say "hi"', "'say \"hi\"'"),
+        (..., "..."),
+        (True, "True"),
+        (["a"], '[\n    "a",\n]'),
+        (("a", ["b"]), '(\n    "a",\n    [\n        "b",\n    ],\n)'),
+        ({"k": [1]}, '{\n    "k": [\n        1,\n    ],\n}'),
+    ],
+)
+def test_python_literal(value, code):
+    assert migration.python_literal(value) == code
+    assert ast.literal_eval(code) == value
+
+
+def test_diff_removes_the_app_the_loader_and_the_builtin():
+    before = migration.settings_code(core=False)
+    after = migration.settings_code(core=True)
+    lines = migration.diff_lines(before, after)
+
+    assert [line.text for line in lines] == list(
+        difflib.unified_diff(
+            before.splitlines(),
+            after.splitlines(),
+            f"settings.py ({migration.BEFORE_LABEL})",
+            f"settings.py ({migration.AFTER_LABEL})",
+            lineterm="",
+        )
+    )
+    removed = {line.text for line in lines if line.css == "diff-del"}
+    added = {line.text for line in lines if line.css == "diff-add"}
+    assert '-    "template_partials.apps.SimpleAppConfig",' in removed
+    assert '-                    "template_partials.loader.Loader",' in removed
+    assert '-                "template_partials.templatetags.partials",' in removed
+    assert '+            "builtins": [],' in added
+    assert not any("template_partials" in text for text in added)
+    assert [line.css for line in lines[:3]] == ["diff-file", "diff-file", "diff-hunk"]
+
+
+# -- The page ----------------------------------------------------------------------
+
+
+class MigratePageTests(TestCase):
+    def get(self) -> str:
+        """Return the page's <main>: the frame beside it shows this template's source."""
+        response = self.client.get(URL)
+        assert response.status_code == 200
+        self.response = response
+        html = response.text
+        return html[html.index('<main class="site-main">') : html.index("</main>")]
+
+    def column(self, html: str, column_id: str) -> str:
+        match = re.search(rf'<li class="room" id="settings-{column_id}"(.*?)</li>', html, re.S)
+        assert match, column_id
+        return match.group(0)
+
+    def test_served_under_the_strict_csp(self):
+        self.get()
+        html = self.response.text
+
+        [nonce] = header_nonces(self.response)
+        assert page_nonces(html) == {nonce}
+        assert "style=" not in html
+        assert not re.search(r"<[^>]*\son[a-z]+=", html)
+
+    def test_get_only(self):
+        assert self.client.post(URL).status_code == 405
+
+    def test_names_the_stack_serving_partials_here(self):
+        html = self.get()
+
+        source = compat.feature_source("partials")
+        if compat.HAS_BUILTIN_PARTIALS:
+            assert f'<strong class="source-core">Django {source.version} (core)</strong>' in html
+        else:
+            label = f"django-template-partials {source.version}"
+            assert f'<strong class="source-package">{label}</strong>' in html
+
+    def test_shows_both_settings_blocks_highlighted(self):
+        html = self.get()
+
+        before, after = self.column(html, "before"), self.column(html, "after")
+        assert migration.BEFORE_LABEL in before
+        assert migration.AFTER_LABEL in after
+        for column in (before, after):
+            assert '<div class="source-code">' in column
+            assert "django.template.loaders.cached.Loader" in column
+        assert "template_partials.loader.Loader" in before
+        assert "template_partials.apps.SimpleAppConfig" in before
+        assert "template_partials" not in after
+
+    def test_shows_the_settings_diff(self):
+        html = self.get()
+
+        assert (
+            '<span class="diff-del">-    &quot;template_partials.apps.SimpleAppConfig&quot;,</span>'
+            in html
+        )
+        assert '<span class="diff-add">+            &quot;builtins&quot;: [],</span>' in html
+        assert '<pre class="diff">' in html
+
+    def test_marks_you_are_here_on_the_running_stack(self):
+        html = self.get()
+
+        here, there = ("after", "before") if compat.HAS_BUILTIN_PARTIALS else ("before", "after")
+        assert html.count("You are here") == 1
+        assert "You are here" in self.column(html, here)
+        assert 'aria-current="location"' in self.column(html, here)
+        assert 'aria-current="location"' not in self.column(html, there)
+
+    def test_lists_the_template_changes(self):
+        html = self.get()
+
+        assert "<td><code>{% load partials %}</code></td>\n" in html
+        assert "<em>Remove it</em>" in html
+        assert "<code>{% partialdef name %}…{% endpartialdef %}</code>" in html
+        assert "<code>&quot;page.html#name&quot;</code>" in html
+        assert "django_six_demos.W003" in html
+
+    def test_links_back_to_the_room_and_home(self):
+        html = self.get()
+
+        assert f'href="{reverse("django_six_demos_partials:index")}"' in html
+        assert f'href="{reverse("django_six_demos_index")}"' in html
+
+
+# -- The template changes are true on this line --------------------------------------
+
+
+def engine(templates: dict[str, str] | None = None) -> Engine:
+    """A Django engine set up for partials as this line's settings do."""
+    pieces = compat.partials_settings(core=compat.HAS_BUILTIN_PARTIALS)
+    locmem = ("django.template.loaders.locmem.Loader", templates or {})
+    loaders: list[Any] = [locmem]
+    if not compat.HAS_BUILTIN_PARTIALS:
+        loaders = [(compat.PARTIALS_LOADER, [locmem])]
+    return Engine(loaders=loaders, builtins=pieces["builtins"])
+
+
+def render(source: str) -> str:
+    return engine().from_string(source).render(Context())
+
+
+class UnchangedTests(SimpleTestCase):
+    def test_partial_and_hash_addressing_work_alike(self):
+        page = "{% partialdef row %}<li>{{ x }}</li>{% endpartialdef %}<ul>{% partial row %}</ul>"
+        templates = engine({"page.html": page})
+
+        assert (
+            templates.get_template("page.html").render(Context({"x": 1})) == "<ul><li>1</li></ul>"
+        )
+        assert templates.get_template("page.html#row").render(Context({"x": 2})) == "<li>2</li>"
+
+
+@only_on_core
+class CoreTemplateTests(SimpleTestCase):
+    def test_load_partials_fails_without_the_package(self):
+        with pytest.raises(TemplateSyntaxError, match="'partials' is not a registered tag library"):
+            render("{% load partials %}")
+
+    def test_startpartial_is_an_invalid_block_tag(self):
+        with pytest.raises(TemplateSyntaxError, match="Invalid block tag.*'startpartial'"):
+            render("{% startpartial a %}x{% endpartial %}")
+
+    def test_inline_true_is_an_error(self):
+        with pytest.raises(TemplateSyntaxError, match="'inline' argument"):
+            render("{% partialdef a inline=True %}x{% endpartialdef %}")
+
+    def test_two_partials_of_one_name_are_an_error(self):
+        with pytest.raises(TemplateSyntaxError, match="Partial 'a' is already defined"):
+            render("{% partialdef a %}1{% endpartialdef %}{% partialdef a %}2{% endpartialdef %}")
+
+
+@only_on_backport
+class BackportTemplateTests(SimpleTestCase):
+    def test_startpartial_warns_and_works(self):
+        with pytest.warns(DeprecationWarning, match="'startpartial' tag is deprecated"):
+            assert render("{% startpartial a %}x{% endpartial %}{% partial a %}") == "x"
+
+    def test_inline_true_warns_and_works(self):
+        with pytest.warns(DeprecationWarning, match="'inline' argument"):
+            assert render("{% partialdef a inline=True %}x{% endpartialdef %}") == "x"
+
+    def test_two_partials_of_one_name_keep_the_last(self):
+        source = (
+            "{% partialdef a %}1{% endpartialdef %}{% partialdef a %}2{% endpartialdef %}"
+            "{% partial a %}"
+        )
+        assert render(source) == "2"
+
+
+# -- The how-to says what the page says ------------------------------------------------
+
+
+def test_howto_shows_the_generated_settings_diff():
+    [block] = [
+        block
+        for block in directives(HOWTO, "code-block")
+        if block.options.get("name") == "settings-diff"
+    ]
+    shown = [line[3:] for line in block.content if line.strip()]
+    diff = migration.diff_lines(
+        migration.settings_code(core=False), migration.settings_code(core=True)
+    )
+
+    assert shown == [line.text.rstrip() for line in diff]
+
+
+def test_howto_lists_the_template_changes_of_the_page():
+    [table] = [
+        table
+        for table in directives(HOWTO, "list-table")
+        if table.options.get("name") == "template-changes"
+    ]
+    header, *rows = list_table_rows(table)
+
+    assert header == ["With django-template-partials", "With Django 6.0 and later", "Why"]
+    assert [(before, after) for before, after, _ in rows] == [
+        (f"``{change.before}``", f"``{change.after}``" if change.after else "Remove it")
+        if change.is_code
+        else (change.before, change.after)
+        for change in migration.TEMPLATE_CHANGES
+    ]
