@@ -87,3 +87,20 @@ def test_inline_edit_with_errors_then_success_updates_the_counter(
 
     expect(strict_page.locator(f"#{row_id} .talk-title")).to_have_text("Partials in the browser")
     expect(counter).to_have_text("Titles edited this session: 1")
+
+
+def test_gotchas_nested_partials_swap_by_target(strict_page, live_server):
+    strict_page.goto(live_server.url + "/partials/gotchas/")
+    inner = strict_page.locator("#inner > li")
+    outer_line = strict_page.locator("#outer > li").first
+    before_outer = outer_line.inner_text().split("\n")[0]
+    before_inner = inner.inner_text()
+
+    strict_page.get_by_role("button", name="Swap #inner").click()
+
+    expect(strict_page.locator("#demo-inspector .rendered-template")).to_have_text(
+        "django_six_demos/partials/gotchas/nested.html#inner"
+    )
+    expect(inner).not_to_have_text(before_inner)
+    # Only the targeted level was rendered again.
+    assert outer_line.inner_text().split("\n")[0] == before_outer
