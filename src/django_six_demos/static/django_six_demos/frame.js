@@ -77,6 +77,15 @@
     return ["Mismatch: an element carries a nonce the header does not allow.", false];
   }
 
+  // The path as requested, with the query string htmx built from the form.
+  function requestPath(xhr, config) {
+    if (xhr.responseURL) {
+      const url = new URL(xhr.responseURL);
+      return url.pathname + url.search;
+    }
+    return config.path || "";
+  }
+
   function headersTable(rows, empty) {
     const body = el("tbody");
     for (const [label, name, value] of rows) {
@@ -104,8 +113,9 @@
     const pageNonces = [...(xhr.responseText || "").matchAll(NONCE_ATTRIBUTE)].map((m) => m[1]);
     const [verdict, ok] = nonceVerdict(policies, pageNonces);
     const config = detail.requestConfig || {};
-    const requestHeaders = Object.entries(config.headers || {}).filter(([name]) =>
-      name.toLowerCase().startsWith("hx-"),
+    // htmx leaves out headers whose value is null (e.g. HX-Trigger without an id).
+    const requestHeaders = Object.entries(config.headers || {}).filter(
+      ([name, value]) => name.toLowerCase().startsWith("hx-") && value !== null,
     );
     const responseHx = headers.filter(([name]) => name.toLowerCase().startsWith("hx-"));
 
@@ -126,7 +136,7 @@
         { class: "inspector-request" },
         el("span", { class: "badge badge-htmx" }, "htmx swap"),
         " ",
-        code(`${(config.verb || "get").toUpperCase()} ${config.path || xhr.responseURL}`),
+        code(`${(config.verb || "get").toUpperCase()} ${requestPath(xhr, config)}`),
       ),
       factsList,
       el("h3", {}, "Content Security Policy"),
