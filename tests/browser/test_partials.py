@@ -57,6 +57,8 @@ def test_filters_and_paging_swap_only_the_results(strict_page, live_server, seed
     expect(strict_page.locator(".results-count")).to_contain_text("page 2 of")
     assert "track=security" in strict_page.url
     assert strict_page.locator(".talk-title").all_inner_texts() != first_page
+    # outerHTML swaps: one results element, never one nested in another.
+    expect(strict_page.locator("#results")).to_have_count(1)
     # The form was not re-rendered: the select keeps its value.
     assert strict_page.locator("#id_track").input_value() == "security"
 

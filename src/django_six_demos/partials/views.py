@@ -66,11 +66,14 @@ def index(request: HtmxHttpRequest) -> TemplateResponse:
         "form": form,
         "page_obj": page,
         "talks": page.object_list,
-        "edits": request.session.get(EDITS_SESSION_KEY, 0),
     }
     # The partial's name is fixed here, never taken from the request.
-    template = f"{EXPLORER}#results" if request.htmx else EXPLORER
-    return TemplateResponse(request, template, context)
+    if request.htmx:
+        return TemplateResponse(request, f"{EXPLORER}#results", context)
+    # Only the full page shows the edit counter: the results partial need not
+    # touch the session (nor vary on its cookie).
+    context["edits"] = request.session.get(EDITS_SESSION_KEY, 0)
+    return TemplateResponse(request, EXPLORER, context)
 
 
 def _may_edit(request: HttpRequest, talk: Talk) -> bool:
