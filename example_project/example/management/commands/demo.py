@@ -4,7 +4,9 @@ It migrates the database, seeds it on first run (``demos_seed``), then starts
 two child processes and watches them:
 
 - the development server (``runserver``, with its autoreloader), and
-- the task worker (``db_worker --interval 0.1``: ~56 ms from enqueue to run).
+- the task worker (``demos_worker --interval 0.1``: ~56 ms from enqueue to run).
+  ``demos_worker`` is django-tasks-db's ``db_worker`` that first fails the
+  tasks a killed worker left RUNNING (``demos_reap_tasks``).
 
 Each child runs in its own session, so Ctrl-C in the terminal reaches only
 this command, which then stops each child exactly once: SIGTERM, a grace
@@ -122,7 +124,8 @@ class Command(BaseCommand):
             children.append(Child("server", ["runserver", f"{bracketed}:{port}"], env))
             if worker:
                 worker_args = [
-                    "db_worker",
+                    # db_worker after reaping lost tasks (RUNNING > 10 minutes).
+                    "demos_worker",
                     "--queue-name",
                     "*",
                     "--interval",
