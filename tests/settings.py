@@ -36,7 +36,9 @@ globals().update(
             "django.contrib.auth.middleware.AuthenticationMiddleware",
             "django.contrib.messages.middleware.MessageMiddleware",
             "django.middleware.clickjacking.XFrameOptionsMiddleware",
-        ]
+        ],
+        # As the example project: violations go to the CSP demo's collector.
+        csp_report_uri="/demos/csp/report/",
     )
 )
 

@@ -17,20 +17,25 @@ LAST_LINE = re.compile(
     r"partials: partial/full req/s=\d+\.\d\dx bytes=\d+\.\d\dx row/full req/s=\d+\.\d\dx "
     r"\(frame off\)"
 )
+CSP_LAST_LINE = re.compile(r"csp: overhead=-?\d+\.\d% \(goal <= 5 %\), A/A=-?\d+\.\d%")
 
 
-@pytest.mark.slow
-def test_partials_benchmark_runs_and_prints_its_figures():
+def run_quick(script: str) -> subprocess.CompletedProcess[str]:
     # Without pytest-django's settings: the benchmark picks its own.
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
-    result = subprocess.run(
-        [sys.executable, "-W", "error", "benchmarks/partials.py", "--quick"],
+    return subprocess.run(
+        [sys.executable, "-W", "error", script, "--quick"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+@pytest.mark.slow
+def test_partials_benchmark_runs_and_prints_its_figures():
+    result = run_quick("benchmarks/partials.py")
 
     assert result.returncode == 0, result.stderr
     assert not result.stderr
@@ -42,3 +47,19 @@ def test_partials_benchmark_runs_and_prints_its_figures():
     assert sum("A/A control" in line for line in lines) == 2
     assert any(line.startswith("CPU reference probe:") for line in lines)
     assert len([line for line in lines if re.match(r"  (PASS|FAIL)  ", line)]) == 3
+
+
+@pytest.mark.slow
+def test_csp_benchmark_runs_and_prints_its_figures():
+    result = run_quick("benchmarks/csp_overhead.py")
+
+    assert result.returncode == 0, result.stderr
+    assert not result.stderr
+    lines = result.stdout.splitlines()
+    assert CSP_LAST_LINE.fullmatch(lines[-1]), lines[-1]
+    # The three variants, the A/A verdict, the probe and the goal's verdict.
+    for label in ("with CSP", "with CSP (A/A)", "without CSP"):
+        assert any(line.startswith(f"  {label} ") for line in lines), label
+    assert any(line.startswith("  A/A control: the identical pair") for line in lines)
+    assert any(line.startswith("CPU reference probe:") for line in lines)
+    assert len([line for line in lines if re.match(r"  (PASS|FAIL)  ", line)]) == 1

@@ -137,6 +137,40 @@ class CheckTests(SimpleTestCase):
         with override_settings(MIDDLEWARE=middleware):
             assert check_ids() == ["django_six_demos.W011"]
 
+    def test_w013_report_uri_matching_no_url(self):
+        policy = compat.csp_settings(
+            conf.strict_policy(report_uri="/nowhere/"),
+            report_only=conf.strict_policy(report_uri="https://reports.example/csp"),
+        )
+        with override_settings(**policy):
+            messages = [m for m in run_checks() if m.id == "django_six_demos.W013"]
+        # Only the path on this site: another site's collector is not ours to check.
+        [message] = messages
+        assert "'/nowhere/'" in message.msg
+
+    def test_w013_silent_for_a_report_uri_that_resolves(self):
+        policy = compat.csp_settings(conf.strict_policy(report_uri="/demos/csp/report/?from=csp"))
+        with override_settings(**policy):
+            assert check_ids() == []
+
+    def test_w014_report_to_without_reporting_endpoints(self):
+        policy = conf.strict_csp(report_uri="/demos/csp/report/", report_to="csp")
+        with override_settings(**policy, **{conf.REPORTING_ENDPOINTS_SETTING: None}):
+            assert check_ids() == ["django_six_demos.W014"]
+        with override_settings(**policy, **{conf.REPORTING_ENDPOINTS_SETTING: {"other": "/x/"}}):
+            assert check_ids() == ["django_six_demos.W014"]
+        middleware = without(conf.REPORTING_MIDDLEWARE, test_settings.MIDDLEWARE)
+        endpoints = {conf.REPORTING_ENDPOINTS_SETTING: {"csp": "/demos/csp/report/"}}
+        with override_settings(MIDDLEWARE=middleware, **policy, **endpoints):
+            assert check_ids() == ["django_six_demos.W014"]
+
+    def test_w014_silent_when_the_group_is_mapped(self):
+        reporting = conf.demo_settings(
+            test_settings.MIDDLEWARE, csp_report_uri="/demos/csp/report/"
+        )
+        with override_settings(**reporting):
+            assert check_ids() == []
+
     def test_every_message_has_a_hint(self):
         with override_settings(MIDDLEWARE=[]):
             messages = [m for m in run_checks() if m.id and m.id.startswith("django_six_demos.")]
@@ -144,6 +178,8 @@ class CheckTests(SimpleTestCase):
             "django_six_demos.E004",
             "django_six_demos.E007",
             "django_six_demos.W012",
+            # The test settings' policy has report-to; without MIDDLEWARE nothing maps it.
+            "django_six_demos.W014",
         }
         for message in messages:
             assert message.hint

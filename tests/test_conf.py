@@ -51,6 +51,7 @@ class MiddlewareTests(SimpleTestCase):
         assert result == [
             conf.FRAME_MIDDLEWARE,
             "django.middleware.security.SecurityMiddleware",
+            conf.REPORTING_MIDDLEWARE,
             compat.CSP_MIDDLEWARE,
             "django.contrib.sessions.middleware.SessionMiddleware",
             "django.middleware.common.CommonMiddleware",
@@ -67,14 +68,22 @@ class MiddlewareTests(SimpleTestCase):
 
         result = conf.middleware(existing)
 
-        assert result[3] == compat.CSP_MIDDLEWARE
+        assert result[3:5] == [conf.REPORTING_MIDDLEWARE, compat.CSP_MIDDLEWARE]
 
-    def test_empty_list_gets_all_three(self):
+    def test_empty_list_gets_all_four(self):
         assert conf.middleware([]) == [
             conf.FRAME_MIDDLEWARE,
+            conf.REPORTING_MIDDLEWARE,
             compat.CSP_MIDDLEWARE,
             conf.HTMX_MIDDLEWARE,
         ]
+
+    def test_reporting_goes_just_outside_a_present_csp_middleware(self):
+        existing = [*DJANGO_MIDDLEWARE, compat.CSP_MIDDLEWARE]
+
+        result = conf.middleware(existing)
+
+        assert result[-2:] == [conf.REPORTING_MIDDLEWARE, compat.CSP_MIDDLEWARE]
 
     def test_frame_inside_gzip_so_it_reads_uncompressed_html(self):
         gzip = "django.middleware.gzip.GZipMiddleware"
@@ -88,6 +97,7 @@ class MiddlewareTests(SimpleTestCase):
             conf.HTMX_MIDDLEWARE,
             *DJANGO_MIDDLEWARE,
             compat.CSP_MIDDLEWARE,
+            conf.REPORTING_MIDDLEWARE,
             conf.FRAME_MIDDLEWARE,
         ]
 
@@ -184,3 +194,21 @@ class StrictCspTests(SimpleTestCase):
         assert set(result) == {"MIDDLEWARE", "TEMPLATES", "TASKS", compat.CSP_SETTING}
         assert result["TASKS"]["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
         assert conf.HTMX_MIDDLEWARE in result["MIDDLEWARE"]
+        assert conf.REPORTING_MIDDLEWARE in result["MIDDLEWARE"]
+
+    def test_demo_settings_without_a_report_uri_reports_nowhere(self):
+        result = conf.demo_settings(DJANGO_MIDDLEWARE)
+
+        with self.settings(**result):
+            policy = compat.configured_policies()["enforce"]
+        assert "report-uri" not in policy
+        assert "report-to" not in policy
+
+    def test_demo_settings_report_uri_reports_both_ways(self):
+        result = conf.demo_settings(DJANGO_MIDDLEWARE, csp_report_uri="/demos/csp/report/")
+
+        with self.settings(**result):
+            policy = compat.configured_policies()["enforce"]
+        assert policy["report-uri"] == ["/demos/csp/report/"]
+        assert policy["report-to"] == [conf.CSP_REPORT_GROUP]
+        assert result[conf.REPORTING_ENDPOINTS_SETTING] == {"csp": "/demos/csp/report/"}

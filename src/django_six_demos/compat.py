@@ -258,6 +258,57 @@ def csp_settings(
     return result
 
 
+class _SettingsCode:
+    """A settings value that prints as the code naming it, with the import it needs."""
+
+    def __init__(self, code: str, imports: str) -> None:
+        self.code = code
+        self.imports = imports
+
+    def __repr__(self) -> str:
+        return self.code
+
+
+# How each stack spells "this request's nonce" in settings.py.
+_CORE_NONCE_CODE: Final = _SettingsCode("CSP.NONCE", "from django.utils.csp import CSP")
+_DJANGO_CSP_NONCE_CODE: Final = _SettingsCode("NONCE", "from csp.constants import NONCE")
+
+
+def csp_settings_for(
+    directives: Directives | None = None,
+    *,
+    report_only: Directives | None = None,
+    core: bool,
+) -> dict[str, Any]:
+    """Return the CSP settings of either stack for ``directives``, on any Django line.
+
+    ``core=True``: ``SECURE_CSP`` (and ``SECURE_CSP_REPORT_ONLY``), Django 6.0+.
+    ``core=False``: ``CONTENT_SECURITY_POLICY`` (and ``..._REPORT_ONLY``) as
+    ``{"DIRECTIVES": ...}``, django-csp on Django 5.2.
+
+    Unlike :func:`csp_settings`, which gives the running line's settings with
+    the live nonce object, this is pure: it imports neither stack, and
+    :data:`NONCE` becomes a stand-in whose ``repr()`` is the code for it
+    (``CSP.NONCE`` or django-csp's ``NONCE``), with an ``imports`` attribute.
+    The migration page prints both stacks' settings with it.
+
+    >>> csp_settings_for({"script-src": [NONCE]}, core=True)
+    {'SECURE_CSP': {'script-src': [CSP.NONCE]}}
+    """
+    nonce = _CORE_NONCE_CODE if core else _DJANGO_CSP_NONCE_CODE
+    names = (
+        ("SECURE_CSP", "SECURE_CSP_REPORT_ONLY")
+        if core
+        else ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY")
+    )
+    result: dict[str, Any] = {}
+    for name, policy in zip(names, (directives, report_only), strict=True):
+        if policy is not None:
+            value = _swap(policy, nonce)
+            result[name] = value if core else {"DIRECTIVES": value}
+    return result
+
+
 def _neutral(value: Any) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         return {}
@@ -302,6 +353,23 @@ def get_nonce(request: HttpRequest) -> Any:
 
 
 ViewT = TypeVar("ViewT", bound=Callable[..., HttpResponseBase])
+Decorator = Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]
+
+
+def _on_each_request(build: Callable[[], Decorator]) -> Callable[[ViewT], ViewT]:
+    # Builds the real decorator when a request comes, not when the view module
+    # is imported: on Django 5.2 without django-csp, importing a decorated view
+    # (URL resolution does, in checks) must not fail before
+    # django_six_demos.E001 can say what to install. It also reads the settings
+    # in force on each request.
+    def decorator(view: ViewT) -> ViewT:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            return build()(view)(request, *args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
 
 
 def csp_replace(directives: Directives) -> Callable[[ViewT], ViewT]:
@@ -309,13 +377,17 @@ def csp_replace(directives: Directives) -> Callable[[ViewT], ViewT]:
 
     Django 6.0+: ``csp_override``. Django 5.2: django-csp's ``csp``.
     """
-    if HAS_BUILTIN_CSP:
-        from django.views.decorators.csp import csp_override
 
-        return csp_override(csp_setting_value(directives))
-    from csp.decorators import csp
+    def build() -> Decorator:
+        if HAS_BUILTIN_CSP:
+            from django.views.decorators.csp import csp_override
 
-    return csp(_swap(directives, _live_nonce()))  # type: ignore[no-any-return]
+            return csp_override(csp_setting_value(directives))
+        from csp.decorators import csp
+
+        return csp(_swap(directives, _live_nonce()))  # type: ignore[no-any-return]
+
+    return _on_each_request(build)
 
 
 def csp_extend(directives: Directives) -> Callable[[ViewT], ViewT]:
@@ -325,22 +397,18 @@ def csp_extend(directives: Directives) -> Callable[[ViewT], ViewT]:
     merging decorator (``csp_override`` replaces), so the merge is computed
     from ``SECURE_CSP`` on each request; Django 5.2 uses ``csp_update``.
     """
-    if not HAS_BUILTIN_CSP:
+
+    def build() -> Decorator:
+        if HAS_BUILTIN_CSP:
+            from django.views.decorators.csp import csp_override
+
+            merged = merge_directives(configured_policies()["enforce"], directives)
+            return csp_override(csp_setting_value(merged))
         from csp.decorators import csp_update
 
         return csp_update(_swap(directives, _live_nonce()))  # type: ignore[no-any-return]
 
-    from django.views.decorators.csp import csp_override
-
-    def decorator(view: ViewT) -> ViewT:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            merged = merge_directives(configured_policies()["enforce"], directives)
-            return csp_override(csp_setting_value(merged))(view)(request, *args, **kwargs)
-
-        return wrapped  # type: ignore[return-value]
-
-    return decorator
+    return _on_each_request(build)
 
 
 def merge_directives(base: Directives, extra: Directives) -> dict[str, Any]:
@@ -355,24 +423,65 @@ def merge_directives(base: Directives, extra: Directives) -> dict[str, Any]:
     return merged
 
 
-def csp_disable() -> Callable[[ViewT], ViewT]:
-    """Serve the decorated view without any CSP header (enforced or report-only)."""
+def _headers(enforced: Directives | None, report_only: Directives | None) -> Decorator:
+    # One decorator setting both headers: a policy, or None for no header.
     if HAS_BUILTIN_CSP:
-        from django.views.decorators.csp import (
-            csp_override,
-            csp_report_only_override,
+        from django.views.decorators.csp import csp_override, csp_report_only_override
+
+        enforce = csp_override({} if enforced is None else csp_setting_value(enforced))
+        report = csp_report_only_override(
+            {} if report_only is None else csp_setting_value(report_only)
         )
+    else:
+        from csp.decorators import csp, csp_exempt
 
-        def core_decorator(view: ViewT) -> ViewT:
-            return csp_override({})(csp_report_only_override({})(view))
+        nonce = _live_nonce()
+        enforce = csp_exempt() if enforced is None else csp(_swap(enforced, nonce))
+        report = (
+            csp_exempt(REPORT_ONLY=True)
+            if report_only is None
+            else csp(_swap(report_only, nonce), REPORT_ONLY=True)
+        )
+    return lambda view: enforce(report(view))
 
-        return core_decorator
-    from csp.decorators import csp_exempt
 
-    def backport_decorator(view: ViewT) -> ViewT:
-        return csp_exempt()(csp_exempt(REPORT_ONLY=True)(view))  # type: ignore[no-any-return]
+def csp_disable() -> Callable[[ViewT], ViewT]:
+    """Serve the decorated view without any CSP header (enforced or report-only).
 
-    return backport_decorator
+    Django 6.0+: ``csp_override({})`` + ``csp_report_only_override({})``.
+    Django 5.2: django-csp's ``csp_exempt()`` + ``csp_exempt(REPORT_ONLY=True)``.
+    """
+    return _on_each_request(lambda: _headers(None, None))
+
+
+def csp_enforce_only(directives: Directives | None = None) -> Callable[[ViewT], ViewT]:
+    """Serve the decorated view under one enforced policy and no report-only header.
+
+    ``directives`` defaults to the site's enforced policy, read on each request.
+    Django 6.0+: ``csp_override`` + ``csp_report_only_override({})``.
+    Django 5.2: django-csp's ``csp`` + ``csp_exempt(REPORT_ONLY=True)``.
+    """
+    return _on_each_request(
+        lambda: _headers(
+            configured_policies()["enforce"] if directives is None else directives, None
+        )
+    )
+
+
+def csp_report_only(directives: Directives | None = None) -> Callable[[ViewT], ViewT]:
+    """Serve the decorated view's policy as report-only, with no enforced header.
+
+    The browser then blocks nothing on the page and reports what the policy
+    would have blocked. ``directives`` defaults to the site's enforced policy,
+    read on each request.
+    Django 6.0+: ``csp_override({})`` + ``csp_report_only_override``.
+    Django 5.2: django-csp's ``csp_exempt()`` + ``csp(..., REPORT_ONLY=True)``.
+    """
+    return _on_each_request(
+        lambda: _headers(
+            None, configured_policies()["enforce"] if directives is None else directives
+        )
+    )
 
 
 # -- Background tasks --------------------------------------------------------
@@ -457,3 +566,54 @@ def mail_settings(backend: str) -> dict[str, Any]:
     if HAS_MAILERS:
         return {"MAILERS": {"default": {"BACKEND": backend}}}
     return {"EMAIL_BACKEND": backend}
+
+
+if TYPE_CHECKING:
+    from django.core.mail.backends.base import BaseEmailBackend
+
+
+def mail_connection() -> BaseEmailBackend:
+    """Return a connection to the default mailer, to send several messages over one.
+
+    Django 6.1+: ``mailers.default`` (``get_connection()`` is deprecated there).
+    Django 5.2 / 6.0: ``get_connection()``.
+
+    >>> mail_connection().send_messages([EmailMessage("Hi", "Body", to=["a@example.com"])])
+    1
+    """
+    if HAS_MAILERS:
+        from django.core.mail import mailers
+
+        return mailers.default
+    from django.core.mail import get_connection
+
+    return get_connection()
+
+
+# -- Fetch modes ---------------------------------------------------------------
+
+# Django 6.1 added QuerySet.fetch_mode() with FETCH_ONE, FETCH_PEERS and FETCH_RAISE.
+HAS_FETCH_MODES: Final = django.VERSION >= (6, 1)
+
+if TYPE_CHECKING:
+    from django.db.models import Model, QuerySet
+
+_ModelT = TypeVar("_ModelT", bound="Model")
+
+
+def peers_fetching(queryset: QuerySet[_ModelT], *related: str) -> QuerySet[_ModelT]:
+    """Return ``queryset`` set to load its rows' related objects without N+1 queries.
+
+    Django 6.1+: ``fetch_mode(FETCH_PEERS)``. The first access to a related
+    object that is not loaded yet (``talk.speaker``) loads it for every row
+    fetched with this one, in one query; ``related`` is not needed.
+    Django < 6.1: ``select_related(*related)``, which joins the ``related``
+    foreign keys into the main query, so they must be named up front.
+
+    >>> talks = peers_fetching(Talk.objects.all(), "speaker")
+    """
+    if HAS_FETCH_MODES:
+        from django.db.models import FETCH_PEERS
+
+        return queryset.fetch_mode(FETCH_PEERS)
+    return queryset.select_related(*related)

@@ -24,8 +24,17 @@ DEMOS: Final = ("partials", "csp", "tasks", "sqlite", "crud")
 
 HTMX_MIDDLEWARE: Final = "django_htmx.middleware.HtmxMiddleware"
 FRAME_MIDDLEWARE: Final = "django_six_demos.middleware.DemoFrameMiddleware"
+# Adds the Reporting-Endpoints header that CSP's report-to needs (the CSP
+# settings of Django 6.0+ and of django-csp emit only the CSP headers).
+REPORTING_MIDDLEWARE: Final = "django_six_demos.csp.reporting.ReportingEndpointsMiddleware"
+# {group: url} for that header; demo_settings(csp_report_uri=...) sets it.
+REPORTING_ENDPOINTS_SETTING: Final = "DJANGO_SIX_DEMOS_REPORTING_ENDPOINTS"
+# The report-to group the strict policy names when it reports.
+CSP_REPORT_GROUP: Final = "csp"
 DJANGO_TEMPLATES: Final = "django.template.backends.django.DjangoTemplates"
-TASK_QUEUES: Final = ("default",)
+# The tasks demo's queues: acceptance emails and schedule exports each get their
+# own, so a worker can be pointed at one (db_worker --queue-name emails).
+TASK_QUEUES: Final = ("default", "emails", "exports")
 
 _SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 _WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
@@ -62,8 +71,10 @@ def middleware(existing: Sequence[str] = ()) -> list[str]:
     The demo frame's middleware goes first (outermost, so it sees every header
     on the way out), or right after GZipMiddleware, whose compressed bodies it
     could not read. The CSP middleware goes right after SecurityMiddleware (and
-    WhiteNoise, whose static responses need no policy); HtmxMiddleware after
-    CommonMiddleware. Entries already present are kept where they are.
+    WhiteNoise, whose static responses need no policy), with the
+    Reporting-Endpoints middleware just outside it (it reads the CSP header on
+    the way out); HtmxMiddleware after CommonMiddleware. Entries already
+    present are kept where they are.
     """
     result = list(existing)
     if FRAME_MIDDLEWARE not in result:
@@ -76,6 +87,8 @@ def middleware(existing: Sequence[str] = ()) -> list[str]:
             if name in (FRAME_MIDDLEWARE, _SECURITY_MIDDLEWARE, _WHITENOISE_MIDDLEWARE)
         ]
         result.insert(max(anchors) + 1 if anchors else 0, compat.CSP_MIDDLEWARE)
+    if REPORTING_MIDDLEWARE not in result:
+        result.insert(result.index(compat.CSP_MIDDLEWARE), REPORTING_MIDDLEWARE)
     if HTMX_MIDDLEWARE not in result:
         if _COMMON_MIDDLEWARE in result:
             result.insert(result.index(_COMMON_MIDDLEWARE) + 1, HTMX_MIDDLEWARE)
@@ -203,10 +216,22 @@ def demo_settings(
     The one helper call of the three install steps::
 
         globals().update(conf.demo_settings(MIDDLEWARE, TEMPLATES))
+
+    ``csp_report_uri`` (e.g. ``"/demos/csp/report/"``, the CSP demo's
+    collector) makes the policy report violations both ways: ``report-uri``
+    to that URL, and ``report-to csp`` with the ``csp`` group mapped to the
+    same URL in ``DJANGO_SIX_DEMOS_REPORTING_ENDPOINTS``, which the
+    Reporting-Endpoints middleware sends.
     """
-    return {
+    result: dict[str, Any] = {
         "MIDDLEWARE": middleware(middleware_setting),
         "TEMPLATES": templates(templates_setting),
-        **strict_csp(report_uri=csp_report_uri),
+        **strict_csp(
+            report_uri=csp_report_uri,
+            report_to=CSP_REPORT_GROUP if csp_report_uri else None,
+        ),
         "TASKS": tasks_setting(),
     }
+    if csp_report_uri:
+        result[REPORTING_ENDPOINTS_SETTING] = {CSP_REPORT_GROUP: csp_report_uri}
+    return result

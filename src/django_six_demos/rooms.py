@@ -55,6 +55,7 @@ ROOMS = (
         "A strict nonce policy on every page, report-only mode, per-view overrides "
         "and a violation-report collector.",
         "django_six_demos_csp:index",
+        live=True,
     ),
     Room(
         "tasks",
@@ -62,12 +63,14 @@ ROOMS = (
         "@task and enqueue with a real database worker, status polled with htmx, "
         "failures and lost workers handled.",
         "django_six_demos_tasks:index",
+        live=True,
     ),
     Room(
         "sqlite",
         "SQLite in production",
         'dj-lite\'s settings, proof that they remove "database is locked", and online backups.',
         "django_six_demos_sqlite:index",
+        live=True,
     ),
     Room(
         "crud",
@@ -75,6 +78,7 @@ ROOMS = (
         "List, detail, create, update and delete from one CRUDView, with "
         "permissions, filtering and htmx partials.",
         "demos-crud-index",
+        live=True,
     ),
 )
 ROOMS_BY_SLUG = {room.slug: room for room in ROOMS}

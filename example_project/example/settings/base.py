@@ -9,6 +9,9 @@ Environment:
 - ``DATABASE_URL``: any database dj-database-url understands; without it, SQLite.
 - ``EXAMPLE_DATA_DIR``: where the SQLite file ``db.sqlite3`` lives (default:
   the ``example_project`` directory).
+- ``EXAMPLE_QUEUE_DB=1``: keep the task queue in its own SQLite file,
+  ``tasks.sqlite3`` beside ``db.sqlite3`` (SQLite only; then also run
+  ``manage.py migrate --database tasks``).
 - ``EXAMPLE_STATIC_ROOT``: where ``collectstatic`` writes (default:
   ``example_project/staticfiles``).
 """
@@ -20,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
-from dj_lite import sqlite_config
 
 from django_six_demos import compat, conf
+from django_six_demos.sqlite.database import sqlite_database
 
 # The example_project directory (this file is example/settings/base.py).
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -75,7 +78,8 @@ _TEMPLATES: list[dict[str, Any]] = [
 ]
 
 # MIDDLEWARE (+ CSP, htmx), TEMPLATES (+ partials, nonce), the strict CSP, TASKS.
-globals().update(conf.demo_settings(_MIDDLEWARE, _TEMPLATES))
+# Violations are reported to the CSP demo's collector (report-uri and report-to).
+globals().update(conf.demo_settings(_MIDDLEWARE, _TEMPLATES, csp_report_uri="/csp/report/"))
 
 # Browser features no demo uses: deny them all (django-permissions-policy).
 PERMISSIONS_POLICY: dict[str, list[str]] = {
@@ -101,15 +105,18 @@ _default_database: dict[str, Any]
 if os.environ.get("DATABASE_URL"):
     _default_database = {**dj_database_url.config(conn_max_age=600, conn_health_checks=True)}
 else:
-    _default_database = {
-        # WAL, IMMEDIATE transactions, synchronous=NORMAL. timeout=20 removed
-        # the rare lock starvation measured at 16-32 concurrent writers.
-        **sqlite_config(DATA_DIR, file_name="db.sqlite3", timeout=20),
-        # Opening a WAL connection with dj-lite's PRAGMAs is expensive:
-        # keeping connections gave +17-30 % req/s on database pages.
-        "CONN_MAX_AGE": 600,
-    }
+    # dj-lite's settings (WAL, IMMEDIATE transactions, synchronous=NORMAL),
+    # plus timeout=20 and CONN_MAX_AGE=600: see sqlite_database().
+    _default_database = sqlite_database(DATA_DIR, file_name="db.sqlite3")
 DATABASES = {"default": _default_database}
+
+# [queue-database]
+# The worker takes SQLite's write lock each time it polls for a task; in a
+# file of its own, the queue stops competing with the site for that lock.
+if os.environ.get("EXAMPLE_QUEUE_DB") == "1" and not os.environ.get("DATABASE_URL"):
+    DATABASES["tasks"] = sqlite_database(DATA_DIR, file_name="tasks.sqlite3")
+    DATABASE_ROUTERS = ["django_six_demos.sqlite.routers.TaskQueueRouter"]
+# [/queue-database]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

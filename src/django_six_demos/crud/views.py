@@ -1,21 +1,297 @@
-"""Neapolitan CRUD views: one ``CRUDView`` gives list, detail, create, update and
-delete views.
+"""Neapolitan CRUD views: one ``CRUDView`` subclass gives list, detail, create,
+update and delete views, and their URLs from ``get_urls()``.
 https://noumenal.es/neapolitan/
+
+The talk list keeps a fixed number of queries however many talks there are:
+Django 6.1's fetch modes (``FETCH_PEERS``) load the speakers of a whole page in
+one query; https://docs.djangoproject.com/en/6.1/topics/db/fetch-modes/
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
-from django.views.decorators.http import require_GET
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any, ClassVar, Final, NamedTuple
 
-from django_six_demos import rooms
+from django.conf import settings
+from django.core.paginator import Page
+from django.db import IntegrityError, connections, transaction
+from django.db.models import Count, Model, Q, QuerySet
+from django.forms import BaseModelForm
+from django.http import HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.shortcuts import resolve_url
+from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseClientRedirect
+from neapolitan.views import CRUDView, Role  # type: ignore[import-untyped]
+
+from django_six_demos import compat, rooms
+from django_six_demos.conference.models import Speaker, Talk
+from django_six_demos.crud.filters import SpeakerFilterSet, TalkFilterSet
+from django_six_demos.crud.forms import SpeakerForm, StaffTalkForm, TalkForm, unique_slug
+from django_six_demos.crud.permissions import (
+    HtmxHttpRequest,
+    RolePermissionMixin,
+    is_staff,
+    readable_talks,
+    speaker_of,
+    writable_talks,
+)
+
+TEMPLATE_DIR: Final = "django_six_demos/crud"
+# The partial each role answers htmx with. Fixed here, never read from the request.
+HTMX_PARTIALS: Final = {
+    Role.LIST: "rows",
+    Role.CREATE: "form",
+    Role.UPDATE: "form",
+    Role.DELETE: "confirm",
+}
+TALKS_PER_PAGE: Final = 10
+SPEAKERS_PER_PAGE: Final = 20
+
+
+class ListQueries(NamedTuple):
+    """What one page of the talk list cost, in queries."""
+
+    used: int
+    # The same page from a plain queryset: one more query per talk, for its speaker.
+    naive: int
+
+
+class _QueryCounter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute: Callable[..., Any], *args: Any) -> Any:
+        self.count += 1
+        return execute(*args)
+
+
+class DemoCRUDView(RolePermissionMixin, CRUDView):  # type: ignore[misc]
+    """The demo's project-level ``CRUDView``: permissions, our templates, htmx answers.
+
+    - Templates live under ``django_six_demos/crud/`` and extend the demo
+      site's base (neapolitan would look under the model's app and extend a
+      project ``base.html``).
+    - htmx requests get one partial of the same template: the list's
+      ``#rows``, the form's ``#form``, the delete confirmation's ``#confirm``.
+    - After a save or a delete, htmx gets ``HX-Redirect`` (a 302 would be
+      followed inside the XHR and its page swapped into the form).
+    - A form with errors answers 422, which the site's htmx config swaps in.
+    """
+
+    def get_template_names(self) -> list[str]:
+        name = f"{TEMPLATE_DIR}/{self.model._meta.model_name}{self.template_name_suffix}.html"
+        partial = HTMX_PARTIALS.get(self.role)
+        if self.request.htmx and partial:
+            return [f"{name}#{partial}"]
+        return [name]
+
+    def redirect(self, url: str) -> HttpResponseBase:
+        if self.request.htmx:
+            return HttpResponseClientRedirect(url)
+        return HttpResponseRedirect(url)
+
+    def save_form(self, form: BaseModelForm[Any]) -> Model:
+        """Save a valid form (in a transaction) and return the row."""
+        obj: Model = form.save()
+        return obj
+
+    def form_valid(self, form: BaseModelForm[Any]) -> HttpResponseBase:
+        try:
+            with transaction.atomic():
+                self.object = self.save_form(form)
+        except IntegrityError:
+            # Only a race can get here: another request took the same slug
+            # between unique_slug()'s check and this insert.
+            form.add_error(None, "Someone saved at the same moment: please save again.")
+            return self.form_invalid(form)
+        return self.redirect(self.get_success_url())
+
+    def form_invalid(self, form: BaseModelForm[Any]) -> TemplateResponse:
+        response: TemplateResponse = super().form_invalid(form)
+        response.status_code = 422
+        return response
+
+    def process_deletion(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> Any:
+        self.object = self.get_object()
+        self.object.delete()
+        return self.redirect(self.get_success_url())
+
+    def next_url(self) -> str | None:
+        """Return the request's ``next`` (where to go after a delete) if it is local."""
+        data = self.request.POST if self.request.method == "POST" else self.request.GET
+        url = data.get("next")
+        if url and url_has_allowed_host_and_scheme(
+            url,
+            allowed_hosts={self.request.get_host()},
+            require_https=self.request.is_secure(),
+        ):
+            return url
+        return None
+
+    def get_success_url(self) -> str:
+        if self.role == Role.DELETE and (url := self.next_url()):
+            return url
+        success_url: str = super().get_success_url()
+        return success_url
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)
+        context["room"] = rooms.ROOMS_BY_SLUG["crud"]
+        context["may_create"] = self.request.user.is_authenticated and self.may_create()
+        context["list_view_url"] = Role.LIST.reverse(self)
+        if self.object is not None:
+            context["may_update"] = self.may_change(self.object, Role.UPDATE)
+            context["may_delete"] = self.may_change(self.object, Role.DELETE)
+            context["delete_view_url"] = Role.DELETE.reverse(self, self.object)
+            context["detail_view_url"] = Role.DETAIL.reverse(self, self.object)
+        if self.role == Role.DELETE:
+            context["next"] = self.next_url()
+        return context
+
+
+class TalkView(DemoCRUDView):
+    """Talks: everyone reads accepted talks, speakers manage their own, staff all."""
+
+    model = Talk
+    url_base = "demos-talk"
+    paginate_by = TALKS_PER_PAGE
+    filterset_class = TalkFilterSet
+    forbidden_message: ClassVar[str] = "You can change only your own talks."
+
+    @cached_property
+    def speaker(self) -> Speaker | None:
+        return speaker_of(self.request.user)
+
+    def may_create(self) -> bool:
+        return is_staff(self.request.user) or self.speaker is not None
+
+    def readable_queryset(self) -> QuerySet[Talk]:
+        # Django 6.1: FETCH_PEERS; before: select_related("speaker").
+        return compat.peers_fetching(readable_talks(self.request.user, self.speaker), "speaker")
+
+    def writable_queryset(self) -> QuerySet[Talk]:
+        return writable_talks(self.request.user, self.speaker)
+
+    def may_change(self, obj: Model, role: Role = Role.UPDATE) -> bool:
+        assert isinstance(obj, Talk)
+        if is_staff(self.request.user):
+            return True
+        return self.speaker is not None and obj.speaker_id == self.speaker.pk
+
+    def get_form_class(self) -> type[TalkForm]:
+        return StaffTalkForm if is_staff(self.request.user) else TalkForm
+
+    def save_form(self, form: BaseModelForm[Any]) -> Talk:
+        talk = form.save(commit=False)
+        assert isinstance(talk, Talk)
+        if self.role == Role.CREATE:
+            if not is_staff(self.request.user):
+                assert self.speaker is not None  # may_create() said so
+                talk.speaker = self.speaker
+            talk.slug = unique_slug(Talk, talk.title, fallback="talk")
+        talk.save()
+        return talk
+
+    def paginate_queryset(self, queryset: QuerySet[Talk], page_size: int) -> Page[Talk]:
+        counter = _QueryCounter()
+        with connections[queryset.db].execute_wrapper(counter):
+            page: Page[Talk] = super().paginate_queryset(queryset, page_size)
+            talks = list(page.object_list)
+            loaded = counter.count
+            # Load the page's speakers here, where the queries are counted.
+            # Django 6.1: the first access fetches all of them (FETCH_PEERS);
+            # before, select_related() brought them in the same query.
+            self.speakers_on_page = {talk.speaker for talk in talks}
+        page.object_list = talks
+        self.list_queries = ListQueries(used=counter.count, naive=loaded + len(talks))
+        return page
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if self.role == Role.LIST:
+            context["list_queries"] = self.list_queries
+            context["has_fetch_modes"] = compat.HAS_FETCH_MODES
+            context["changeable"] = {
+                talk.pk for talk in self.object_list if self.may_change(talk, Role.UPDATE)
+            }
+        return context
+
+
+class SpeakerView(DemoCRUDView):
+    """Speakers: public profiles; speakers edit their own, staff add and remove them."""
+
+    model = Speaker
+    url_base = "demos-speaker"
+    paginate_by = SPEAKERS_PER_PAGE
+    filterset_class = SpeakerFilterSet
+    form_class = SpeakerForm
+    forbidden_message: ClassVar[str] = (
+        "You can edit only your own speaker profile; staff add and remove speakers."
+    )
+
+    @cached_property
+    def speaker(self) -> Speaker | None:
+        return speaker_of(self.request.user)
+
+    def may_create(self) -> bool:
+        return is_staff(self.request.user)
+
+    def readable_queryset(self) -> QuerySet[Speaker]:
+        # An aggregate groups the rows, and Django then ignores Meta.ordering:
+        # order explicitly, or pages could overlap.
+        return Speaker.objects.annotate(
+            accepted_talks=Count("talks", filter=Q(talks__status=Talk.Status.ACCEPTED))
+        ).order_by("name", "pk")
+
+    def writable_queryset(self) -> QuerySet[Speaker]:
+        if is_staff(self.request.user):
+            return Speaker.objects.all()
+        if self.role == Role.UPDATE and self.speaker is not None:
+            return Speaker.objects.filter(pk=self.speaker.pk)
+        return Speaker.objects.none()
+
+    def may_change(self, obj: Model, role: Role = Role.UPDATE) -> bool:
+        if is_staff(self.request.user):
+            return True
+        return role == Role.UPDATE and self.speaker is not None and obj.pk == self.speaker.pk
+
+    def save_form(self, form: BaseModelForm[Any]) -> Speaker:
+        speaker = form.save(commit=False)
+        assert isinstance(speaker, Speaker)
+        if self.role == Role.CREATE:
+            speaker.slug = unique_slug(Speaker, speaker.name, fallback="speaker")
+        speaker.save()
+        return speaker
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if self.role == Role.DETAIL:
+            context["talks"] = readable_talks(self.request.user, self.speaker).filter(
+                speaker_id=self.object.pk
+            )
+        if self.role == Role.LIST:
+            context["changeable"] = {
+                speaker.pk for speaker in self.object_list if self.may_change(speaker)
+            }
+        return context
 
 
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: HtmxHttpRequest) -> TemplateResponse:
+    """The room: what neapolitan gives, what this demo adds, who may do what."""
+    login_url = resolve_url(settings.LOGIN_URL)
     return TemplateResponse(
         request,
-        "django_six_demos/crud/index.html",
-        {"room": rooms.ROOMS_BY_SLUG["crud"], "sources": rooms.sources("crud")},
+        f"{TEMPLATE_DIR}/index.html",
+        {
+            "room": rooms.ROOMS_BY_SLUG["crud"],
+            "sources": rooms.sources("crud"),
+            "speaker": speaker_of(request.user),
+            "login_url": f"{login_url}?{urlencode({'next': request.get_full_path()})}",
+            "has_fetch_modes": compat.HAS_FETCH_MODES,
+        },
     )

@@ -10,4 +10,7 @@ app_name = "django_six_demos_sqlite"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("lab/", views.lab, name="lab"),
+    path("lab/start/", views.lab_start, name="lab-start"),
+    path("lab/<int:pk>/", views.run_status, name="run"),
 ]

@@ -1,21 +1,310 @@
 """SQLite in production: dj-lite's settings (WAL, IMMEDIATE transactions, PRAGMAs)
-for Django's SQLite backend.
+for Django's SQLite backend, read back live and proved by a contention lab.
 https://docs.djangoproject.com/en/6.0/ref/databases/#sqlite-notes
+
+The room page queries each setting on the running connection (``PRAGMA ...``),
+so a misconfiguration shows. The lab enqueues a bounded contention run as a
+background task and polls its status with htmx until it answers 286.
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
-from django.views.decorators.http import require_GET
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any
 
-from django_six_demos import rooms
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.middleware import HtmxDetails
+
+from django_six_demos import compat, rooms
+from django_six_demos.sqlite import contention, database
+from django_six_demos.sqlite.forms import ContentionLabForm
+from django_six_demos.sqlite.models import ContentionRun
+from django_six_demos.sqlite.routers import QUEUE_DATABASE, TaskQueueRouter
+
+logger = logging.getLogger(__name__)
+
+SETTINGS_PAGE = "django_six_demos/sqlite/index.html"
+LAB = "django_six_demos/sqlite/lab.html"
+# htmx stops polling when a response has this status (and still swaps it).
+HTMX_STOP_POLLING = 286
+# A queued run older than this gets a hint that no worker may be running.
+WORKER_HINT_AFTER = timedelta(seconds=10)
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+@dataclass(frozen=True)
+class SiteDatabase:
+    """The site's database, as the room describes it."""
+
+    alias: str
+    display_name: str
+    is_sqlite: bool
+    # The file's name (never its full path), or None in memory / not SQLite.
+    file_name: str | None
+
+
+def site_database(connection: BaseDatabaseWrapper) -> SiteDatabase:
+    """Describe ``connection`` without querying it."""
+    path = database.database_file(connection)
+    return SiteDatabase(
+        alias=connection.alias,
+        display_name=connection.display_name,
+        is_sqlite=connection.vendor == "sqlite",
+        file_name=None if path is None else path.name,
+    )
+
+
+def _queue_database() -> str | None:
+    """Return the file name of the task queue's own database, if the site has one."""
+    routers = getattr(settings, "DATABASE_ROUTERS", [])
+    routed = any(
+        router == f"{TaskQueueRouter.__module__}.{TaskQueueRouter.__qualname__}"
+        or isinstance(router, TaskQueueRouter)
+        for router in routers
+    )
+    if not routed or QUEUE_DATABASE not in connections.settings:
+        return None
+    path = database.database_file(connections[QUEUE_DATABASE])
+    return path.name if path is not None else QUEUE_DATABASE
+
+
+def _room_context() -> dict[str, Any]:
+    return {"room": rooms.ROOMS_BY_SLUG["sqlite"], "sources": rooms.sources("sqlite")}
 
 
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
-    return TemplateResponse(
-        request,
-        "django_six_demos/sqlite/index.html",
-        {"room": rooms.ROOMS_BY_SLUG["sqlite"], "sources": rooms.sources("sqlite")},
+def index(request: HttpRequest) -> TemplateResponse:
+    """The settings page: each setting, Django's default, ours, why, and the live value."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    site = site_database(connection)
+    if site.is_sqlite:
+        rows = database.live_settings(connection)
+    else:
+        # Nothing to query on another database: show the recommendation alone.
+        recommended = database.recommended_values()
+        rows = [database.LiveSetting(s, recommended[s.name], "") for s in database.SETTINGS]
+    context = {
+        **_room_context(),
+        "database": site,
+        "rows": rows,
+        "differences": [row for row in rows if site.is_sqlite and not row.ok],
+        "queue_database": _queue_database(),
+    }
+    return TemplateResponse(request, SETTINGS_PAGE, context)
+
+
+# -- The contention lab ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: str
+    y: int
+    width: int
+    css_class: str
+
+    @property
+    def text_y(self) -> int:
+        return self.y + 15
+
+    @property
+    def value_x(self) -> int:
+        return CHART_LABEL_WIDTH + self.width + 6
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    bars: list[Bar]
+
+    @property
+    def height(self) -> int:
+        return len(self.bars) * CHART_ROW + 4
+
+
+CHART_WIDTH = 480
+CHART_LABEL_WIDTH = 150
+CHART_BAR_MAX = 240
+CHART_ROW = 28
+
+
+def _bar_class(name: str) -> str:
+    # Class names come from the known variants only, never from stored text.
+    return f"lab-bar lab-bar-{name}" if name in contention.VARIANT_NAMES else "lab-bar"
+
+
+def charts(variants: list[dict[str, Any]]) -> list[Chart]:
+    """Return bar charts of commits/s and lock errors, laid out for inline SVG."""
+    specs = (
+        ("Commits per second (more is better)", "commits_per_second", "{:,.0f}/s"),
+        ('"database is locked" errors (fewer is better)', "locked", "{:,}"),
     )
+    result = []
+    for title, key, text in specs:
+        values = [float(variant.get(key) or 0) for variant in variants]
+        top = max(values, default=0) or 1
+        bars = [
+            Bar(
+                label=str(variant.get("label", "")),
+                value=text.format(value if key != "locked" else int(value)),
+                y=2 + i * CHART_ROW,
+                width=round(value / top * CHART_BAR_MAX),
+                css_class=_bar_class(str(variant.get("name", ""))),
+            )
+            for i, (variant, value) in enumerate(zip(variants, values, strict=True))
+        ]
+        result.append(Chart(title, bars))
+    return result
+
+
+def _milliseconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.2f}"
+
+
+def result_rows(variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the results table's cells, formatted."""
+    return [
+        {
+            "name": variant.get("name"),
+            "label": variant.get("label"),
+            "summary": variant.get("summary"),
+            "commits": f"{variant.get('commits', 0):,}",
+            "commits_per_second": f"{variant.get('commits_per_second', 0):,.0f}",
+            "locked": f"{variant.get('locked', 0):,}",
+            "lock_error_rate": f"{variant.get('lock_error_rate', 0):.0%}",
+            "other_errors": f"{variant.get('other_errors', 0):,}",
+            "p50_ms": _milliseconds(variant.get("p50_ms")),
+            "p99_ms": _milliseconds(variant.get("p99_ms")),
+            "expected_rows": f"{variant.get('expected_rows', 0):,}",
+            "found_rows": f"{variant.get('found_rows', 0):,}",
+            "lost_rows": f"{variant.get('lost_rows', 0):,}",
+            "reads_per_second": f"{variant.get('reads_per_second', 0):,.0f}",
+            "clean": bool(variant.get("clean")),
+        }
+        for variant in variants
+    ]
+
+
+def _sync_with_task(run: ContentionRun) -> None:
+    """Mark ``run`` failed when its task failed without saying so (a lost worker)."""
+    if run.is_finished or not run.task_id or not compat.tasks_api_importable():
+        return
+    from django_six_demos.sqlite.tasks import run_contention_lab
+
+    try:
+        result = run_contention_lab.get_result(run.task_id)
+    except (compat.TaskResultDoesNotExist, NotImplementedError, ValueError):
+        # NotImplementedError: a backend that keeps no results (ImmediateBackend).
+        return
+    if result.status == compat.TaskResultStatus.FAILED:
+        cause = result.errors[-1].exception_class_path if result.errors else "unknown"
+        ContentionRun.objects.filter(
+            pk=run.pk, status__in=[ContentionRun.Status.QUEUED, ContentionRun.Status.RUNNING]
+        ).update(
+            status=ContentionRun.Status.FAILED,
+            error=f"The background task failed ({cause}).",
+            finished_at=timezone.now(),
+        )
+        run.refresh_from_db()
+
+
+def _lab_context(form: ContentionLabForm, run: ContentionRun | None) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        **_room_context(),
+        "database": site_database(connections[DEFAULT_DB_ALIAS]),
+        "form": form,
+        "run": run,
+        "tasks_available": compat.tasks_api_importable(),
+        "recent_runs": ContentionRun.objects.all()[:5],
+        "variants": list(contention.variants().values()),
+    }
+    if run is not None:
+        context.update(_run_context(run))
+    return context
+
+
+def _run_context(run: ContentionRun) -> dict[str, Any]:
+    return {
+        "run": run,
+        "rows": result_rows(run.variants),
+        "charts": charts(run.variants),
+        "worker_hint": run.status == ContentionRun.Status.QUEUED
+        and timezone.now() - run.created_at > WORKER_HINT_AFTER,
+    }
+
+
+@require_GET
+def lab(request: HttpRequest) -> TemplateResponse:
+    """The lab: a form to enqueue a bounded run, and the latest runs."""
+    return TemplateResponse(request, LAB, _lab_context(ContentionLabForm(), None))
+
+
+def _enqueue(run_id: int) -> None:
+    from django_six_demos.sqlite.tasks import run_contention_lab
+
+    try:
+        result = run_contention_lab.enqueue(run_id)
+    except Exception as error:
+        # A misconfigured backend must not leave the run waiting for ever.
+        logger.exception("Could not enqueue contention run %s", run_id)
+        ContentionRun.objects.filter(pk=run_id).update(
+            status=ContentionRun.Status.FAILED,
+            error=f"The task could not be enqueued: {type(error).__name__}: {error}"[:2000],
+            finished_at=timezone.now(),
+        )
+        return
+    ContentionRun.objects.filter(pk=run_id).update(task_id=str(result.id))
+
+
+@require_POST
+def lab_start(request: HttpRequest) -> HttpResponse:
+    """Enqueue a run (or show the one already in progress): POST, CSRF-protected."""
+    form = ContentionLabForm(request.POST)
+    if not form.is_valid():
+        return TemplateResponse(request, LAB, _lab_context(form, None), status=400)
+    if not compat.tasks_api_importable():
+        return HttpResponse(
+            f"The lab needs a tasks API: {compat.BACKPORTS_INSTALL}",
+            status=503,
+            content_type="text/plain",
+        )
+    # One run at a time: each starts a dozen processes. On SQLite the
+    # IMMEDIATE transaction serialises concurrent posts.
+    with transaction.atomic():
+        run = ContentionRun.active()
+        if run is None:
+            run = ContentionRun.objects.create(**form.cleaned_data)
+            # The worker must find the committed row.
+            transaction.on_commit(partial(_enqueue, run.pk))
+    return HttpResponseRedirect(reverse("django_six_demos_sqlite:run", args=[run.pk]))
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def run_status(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
+    """One run: the lab page around it, or (htmx polling) its status alone."""
+    run = get_object_or_404(ContentionRun, pk=pk)
+    _sync_with_task(run)
+    if request.htmx:
+        # The partial's name is fixed here, never taken from the request.
+        response = TemplateResponse(request, f"{LAB}#run-status", _run_context(run))
+        if run.is_finished:
+            response.status_code = HTMX_STOP_POLLING
+        return response
+    return TemplateResponse(request, LAB, _lab_context(ContentionLabForm(), run))

@@ -1,0 +1,91 @@
+"""Forms of the CRUD demo: one per audience, as neapolitan issue #18 suggests.
+
+A speaker edits a talk's content; staff also choose its speaker and decide its
+status. The limits here are the form's, so that bad input becomes a form error
+(an over-long abstract, a duration of a week) before the database sees it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final, TypeVar
+
+from django import forms
+from django.db import models
+from django.utils.text import slugify
+
+from django_six_demos.conference.models import Speaker, Talk
+
+TITLE_MAX_LENGTH: Final = 200
+ABSTRACT_MAX_LENGTH: Final = 5000
+BIO_MAX_LENGTH: Final = 2000
+
+if TYPE_CHECKING:
+    # ModelForm is generic only in django-stubs, not at runtime.
+    TalkModelForm = forms.ModelForm[Talk]
+    SpeakerModelForm = forms.ModelForm[Speaker]
+else:
+    TalkModelForm = SpeakerModelForm = forms.ModelForm
+
+
+class TalkForm(TalkModelForm):
+    """A talk as its speaker writes it: no speaker (their own) and no status."""
+
+    title = forms.CharField(min_length=3, max_length=TITLE_MAX_LENGTH)
+    abstract = forms.CharField(
+        min_length=20,
+        max_length=ABSTRACT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    # The model's validators bound the duration too, but only when the model
+    # is validated; the form field's bounds also reach the HTML input.
+    duration = forms.IntegerField(min_value=5, max_value=180, help_text="Length in minutes.")
+
+    class Meta:
+        model = Talk
+        fields = ["title", "abstract", "track", "level", "duration"]
+
+
+class StaffTalkForm(TalkForm):
+    """A talk as staff edit it: any speaker, and the programme committee's status."""
+
+    class Meta(TalkForm.Meta):
+        fields = ["title", "speaker", "abstract", "track", "level", "duration", "status"]
+
+
+class SpeakerForm(SpeakerModelForm):
+    """A speaker's public profile."""
+
+    name = forms.CharField(min_length=2, max_length=100)
+    bio = forms.CharField(
+        required=False,
+        max_length=BIO_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    class Meta:
+        model = Speaker
+        fields = ["name", "company", "bio"]
+
+
+ModelT = TypeVar("ModelT", bound=models.Model)
+
+
+def unique_slug(model: type[ModelT], text: str, *, fallback: str) -> str:
+    """Return a slug for ``text`` that no ``model`` row uses yet.
+
+    ``slugify()`` keeps ASCII letters, digits and dashes: a title of only
+    other characters gets ``fallback``. Taken slugs get ``-2``, ``-3``...
+
+    >>> unique_slug(Talk, "Fetch modes!", fallback="talk")
+    'fetch-modes'
+    """
+    field = model._meta.get_field("slug")
+    assert isinstance(field, models.SlugField) and field.max_length
+    # Room for a "-<number>" suffix within the column's length.
+    base = slugify(text)[: field.max_length - 8].strip("-") or fallback
+    taken = set(model._default_manager.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, number = base, 1
+    while slug in taken:
+        number += 1
+        slug = f"{base}-{number}"
+    return slug

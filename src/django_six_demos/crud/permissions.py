@@ -1,0 +1,168 @@
+"""Who may do what in the CRUD demo: neapolitan's ``CRUDView`` checks nothing itself.
+
+neapolitan leaves permissions to the project (neapolitan issues #5 and #36).
+``RolePermissionMixin`` adds them per role, in front of the handlers:
+
+- anonymous visitors may list and read; any other role sends them to sign in;
+- each view says who may create, and which rows a user may read and change,
+  as querysets: a row outside the readable queryset is a 404, a row the user
+  may read but not change is a 403;
+- ``HX-Request`` only chooses how an answer is shaped, never whether it is
+  allowed: htmx requests pass the same checks.
+
+The rules of the demo itself (a speaker's own talks, staff do everything) are
+the functions at the end, shared by the views and their templates.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Final
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_vary_headers
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
+from neapolitan.views import Role  # type: ignore[import-untyped]
+
+from django_six_demos.conference.models import Speaker, Talk
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+
+FORBIDDEN_TEMPLATE: Final = "django_six_demos/crud/forbidden.html"
+# Roles that change a row: the object comes from the writable queryset.
+CHANGE_ROLES: Final = frozenset({Role.UPDATE, Role.DELETE})
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+class RolePermissionMixin:
+    """Per-role permissions for a neapolitan ``CRUDView``; put it first in the bases.
+
+    Subclasses implement ``may_create()``, ``readable_queryset()`` and
+    ``writable_queryset()``; ``may_change(obj)`` answers the same question
+    as the writable queryset for a row already loaded (the templates use it to
+    show only the buttons that will work).
+    """
+
+    # Roles anonymous visitors may use.
+    public_roles: ClassVar[frozenset[Role]] = frozenset({Role.LIST, Role.DETAIL})
+    forbidden_message: ClassVar[str] = "You may not change this."
+
+    request: HtmxHttpRequest
+    role: Role
+    kwargs: dict[str, Any]
+    lookup_field: str
+    lookup_url_kwarg: str | None
+    # The role's handlers, which neapolitan binds to the HTTP methods.
+    get: Any
+    head: Any
+
+    def may_create(self) -> bool:
+        raise NotImplementedError
+
+    def readable_queryset(self) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def writable_queryset(self) -> QuerySet[Any]:
+        """Return the rows the user may change in ``self.role`` (update or delete)."""
+        raise NotImplementedError
+
+    def may_change(self, obj: Model, role: Role = Role.UPDATE) -> bool:
+        raise NotImplementedError
+
+    def dispatch(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # neapolitan binds the role's handlers after View.setup(), which is
+        # where Django would map HEAD to GET: do it here.
+        if hasattr(self, "get") and not hasattr(self, "head"):
+            self.head = self.get
+        response: HttpResponseBase
+        if self.role not in self.public_roles and not request.user.is_authenticated:
+            response = self.sign_in()
+        elif self.role == Role.CREATE and not self.may_create():
+            response = self.forbidden(self.forbidden_message)
+        else:
+            try:
+                response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+            except PermissionDenied as error:
+                response = self.forbidden(str(error) or self.forbidden_message)
+        # The htmx and plain answers differ (a partial, a client redirect): a
+        # cache must keep them apart.
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if self.role in CHANGE_ROLES:
+            return self.writable_queryset()
+        return self.readable_queryset()
+
+    def get_object(self) -> Model:
+        try:
+            obj: Model = super().get_object()  # type: ignore[misc]
+        except Http404:
+            # Readable but not writable: say no (403) rather than "not found".
+            # Not even readable: a 404, which does not reveal that it exists.
+            key = self.lookup_url_kwarg or self.lookup_field
+            if (
+                self.role in CHANGE_ROLES
+                and self.readable_queryset()
+                .filter(**{self.lookup_field: self.kwargs[key]})
+                .exists()
+            ):
+                raise PermissionDenied(self.forbidden_message) from None
+            raise
+        return obj
+
+    def sign_in(self) -> HttpResponseBase:
+        """Send an anonymous visitor to sign in, then back here."""
+        redirect = redirect_to_login(self.request.get_full_path())
+        if self.request.htmx:
+            # htmx would follow a 302 itself and swap the sign-in page into
+            # the target: HX-Redirect makes the browser navigate instead.
+            return HttpResponseClientRedirect(redirect.url)
+        return redirect
+
+    def forbidden(self, message: str) -> TemplateResponse:
+        return TemplateResponse(self.request, FORBIDDEN_TEMPLATE, {"message": message}, status=403)
+
+
+# -- The demo's rules ----------------------------------------------------------
+
+
+def speaker_of(user: AnyUser) -> Speaker | None:
+    """Return the Speaker row linked to ``user``, if any (one query)."""
+    if not user.is_authenticated:
+        return None
+    return Speaker.objects.filter(user_id=user.pk).first()
+
+
+def is_staff(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and getattr(user, "is_staff", False))
+
+
+def readable_talks(user: AnyUser, speaker: Speaker | None) -> QuerySet[Talk]:
+    """Accepted talks for everyone, plus a speaker's own; staff read every talk."""
+    if is_staff(user):
+        return Talk.objects.all()
+    if speaker is not None:
+        return Talk.objects.filter(Q(status=Talk.Status.ACCEPTED) | Q(speaker=speaker))
+    return Talk.objects.filter(status=Talk.Status.ACCEPTED)
+
+
+def writable_talks(user: AnyUser, speaker: Speaker | None) -> QuerySet[Talk]:
+    """A speaker's own talks; staff change every talk."""
+    if is_staff(user):
+        return Talk.objects.all()
+    if speaker is not None:
+        return Talk.objects.filter(speaker=speaker)
+    return Talk.objects.none()

@@ -1,0 +1,365 @@
+"""The CSP violation collector: the endpoint for ``report-uri`` and ``report-to``,
+and the page that lists what it received.
+
+Django 6.0's ``SECURE_CSP`` (django-csp's settings on Django 5.2) puts
+``report-uri`` and ``report-to`` in the policy, but neither ships a view to
+receive the reports. https://docs.djangoproject.com/en/6.0/ref/csp/
+
+Browsers post reports without a CSRF token, so the endpoint is CSRF-exempt and
+trusts nothing: the content type, the body size (before parsing), the JSON and
+its shape are checked, the reports per request and the rows kept are capped,
+and bad input gets a 4xx with a message, never a 500 or a half-written batch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any, Final, NamedTuple
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.middleware import HtmxDetails
+
+from django_six_demos import compat, conf, rooms
+from django_six_demos.csp import reporting
+from django_six_demos.csp.models import CspReport
+
+logger = logging.getLogger(__name__)
+
+# The caps. A browser's report is well under 4 KiB and a batch a few dozen reports.
+MAX_BODY_BYTES: Final = 64 * 1024
+MAX_REPORTS_PER_REQUEST: Final = 50
+MAX_STORED_REPORTS: Final = 1000
+# Arrays and objects inside one another; a Reporting API body needs 3.
+MAX_DEPTH: Final = 8
+# Reports the page lists, newest first.
+LIST_LENGTH: Final = 25
+
+CSP_REPORT: Final = "application/csp-report"
+REPORTS_JSON: Final = "application/reports+json"
+JSON: Final = "application/json"
+CONTENT_TYPES: Final = (CSP_REPORT, REPORTS_JSON, JSON)
+
+REPORTS_TEMPLATE: Final = "django_six_demos/csp/reports.html"
+
+_DIRECTIVE = re.compile(r"^[a-z][a-z0-9-]*$")
+_MAX_LINE = 2**31 - 1  # PositiveIntegerField's range on every database
+_MAX_STATUS = 999
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+class BadReport(ValueError):
+    """The body is not a CSP report; the message says why (a 400's body)."""
+
+
+class _Keys(NamedTuple):
+    """Where each field sits in one report format."""
+
+    page: str
+    effective: str
+    violated: str
+    blocked: str
+    disposition: str
+    source: str
+    line: str
+    column: str
+    sample: str
+    status: str
+
+
+# report-uri: {"csp-report": {...}}, keys in kebab-case.
+_REPORT_URI_KEYS = _Keys(
+    page="document-uri",
+    effective="effective-directive",
+    violated="violated-directive",
+    blocked="blocked-uri",
+    disposition="disposition",
+    source="source-file",
+    line="line-number",
+    column="column-number",
+    sample="script-sample",
+    status="status-code",
+)
+# report-to (Reporting API): [{"type": "csp-violation", "body": {...}}], camelCase.
+_REPORTING_API_KEYS = _Keys(
+    page="documentURL",
+    effective="effectiveDirective",
+    # Not in the Reporting API's body; CSP3 made it an alias of effectiveDirective.
+    violated="violatedDirective",
+    blocked="blockedURL",
+    disposition="disposition",
+    source="sourceFile",
+    line="lineNumber",
+    column="columnNumber",
+    sample="sample",
+    status="statusCode",
+)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    # No NUL (PostgreSQL refuses it in text) and no lone surrogates (not
+    # encodable as UTF-8, so no database stores them): JSON allows both.
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+def _count(value: object, maximum: int) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        return None
+    return value
+
+
+def _depth(value: object) -> int:
+    """Return how deeply arrays and objects nest in ``value`` (without recursion)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack and deepest <= MAX_DEPTH:
+        item, depth = stack.pop()
+        children: list[Any]
+        if isinstance(item, dict):
+            children = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _normalise(
+    report_format: str,
+    report: dict[str, Any],
+    keys: _Keys,
+    *,
+    raw: object,
+    page: str = "",
+    user_agent: str = "",
+) -> CspReport:
+    violated = _text(report.get(keys.violated)).strip()
+    # CSP2 browsers send only violated-directive, as "script-src 'self' ...".
+    tokens = (_text(report.get(keys.effective)).strip() or violated).split()
+    effective = tokens[0].lower() if tokens else ""
+    if not _DIRECTIVE.match(effective):
+        raise BadReport("Each report must name the directive it violated.")
+    disposition = _text(report.get(keys.disposition))
+    return CspReport.fitted(
+        format=report_format,
+        document_uri=_text(report.get(keys.page)) or page,
+        effective_directive=effective,
+        violated_directive=violated or effective,
+        blocked_uri=_text(report.get(keys.blocked)),
+        disposition=disposition if disposition in CspReport.Disposition.values else "",
+        source_file=_text(report.get(keys.source)),
+        line_number=_count(report.get(keys.line), _MAX_LINE),
+        column_number=_count(report.get(keys.column), _MAX_LINE),
+        sample=_text(report.get(keys.sample)),
+        status_code=_count(report.get(keys.status), _MAX_STATUS),
+        user_agent=user_agent,
+        # ASCII-only JSON: surrogates and NUL come out escaped. Cut to max_length.
+        raw=json.dumps(raw, ensure_ascii=True, separators=(",", ":")),
+    )
+
+
+def _from_report_uri(data: object, user_agent: str) -> list[CspReport]:
+    if not isinstance(data, dict) or not isinstance(data.get("csp-report"), dict):
+        raise BadReport('A report-uri body is a JSON object: {"csp-report": {...}}.')
+    return [
+        _normalise(
+            CspReport.Format.REPORT_URI,
+            data["csp-report"],
+            _REPORT_URI_KEYS,
+            raw=data,
+            user_agent=_text(user_agent),
+        )
+    ]
+
+
+def _from_reporting_api(data: object, user_agent: str) -> list[CspReport]:
+    if not isinstance(data, list):
+        raise BadReport('A report-to body is a JSON array of {"type": ..., "body": {...}}.')
+    reports = []
+    for item in data:
+        if not isinstance(item, dict):
+            raise BadReport("Each item of a report-to array must be a JSON object.")
+        # The same endpoint may receive other report types (deprecation, ...).
+        if item.get("type") != "csp-violation":
+            continue
+        body = item.get("body")
+        if not isinstance(body, dict):
+            raise BadReport('A "csp-violation" report needs a "body" object.')
+        reports.append(
+            _normalise(
+                CspReport.Format.REPORT_TO,
+                body,
+                _REPORTING_API_KEYS,
+                raw=item,
+                page=_text(item.get("url")),
+                user_agent=_text(item.get("user_agent")) or _text(user_agent),
+            )
+        )
+    return reports
+
+
+def parse(body: bytes, *, content_type: str, user_agent: str = "") -> list[CspReport]:
+    """Return the (unsaved) CSP reports in ``body``, in either format.
+
+    ``application/json`` may carry either shape: an object is a ``report-uri``
+    report, an array a ``report-to`` batch. Reports of other types in a batch
+    are skipped. Raise ``BadReport`` if the body is not JSON or not a report.
+    """
+    try:
+        data = json.loads(body, parse_constant=_reject_constant)
+    except RecursionError:
+        raise BadReport("The JSON is nested too deeply.") from None
+    except ValueError:
+        # Also bad UTF-8, and integers too long to convert (Python 3.11+).
+        raise BadReport("The body is not valid JSON.") from None
+    if _depth(data) > MAX_DEPTH:
+        raise BadReport("The JSON is nested too deeply.")
+    if content_type == CSP_REPORT or (content_type == JSON and not isinstance(data, list)):
+        return _from_report_uri(data, user_agent)
+    return _from_reporting_api(data, user_agent)
+
+
+def store(reports: Sequence[CspReport]) -> None:
+    """Save ``reports`` and keep only the newest ``MAX_STORED_REPORTS``, atomically."""
+    with transaction.atomic():
+        CspReport.objects.bulk_create(reports)
+        CspReport.objects.keep_newest(MAX_STORED_REPORTS)
+
+
+def _refuse(status: int, message: str) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+@csrf_exempt  # Browsers send reports without a CSRF token: everything else is checked.
+@require_POST
+def report(request: HttpRequest) -> HttpResponse:
+    """Receive CSP violation reports (``report-uri`` and ``report-to``); answer 204."""
+    content_type = request.content_type or ""
+    if content_type not in CONTENT_TYPES:
+        return _refuse(415, f"Send CSP reports as {', '.join(CONTENT_TYPES)}.")
+    too_large = f"A report body may have at most {MAX_BODY_BYTES} bytes."
+    # Before reading: a declared length over the cap is refused unread. Then
+    # read one byte more than allowed, in case the declaration was wrong.
+    if _declared_length(request) > MAX_BODY_BYTES:
+        return _refuse(413, too_large)
+    body = request.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        return _refuse(413, too_large)
+    try:
+        reports = parse(
+            body, content_type=content_type, user_agent=request.headers.get("User-Agent", "")
+        )
+    except BadReport as error:
+        return _refuse(400, str(error))
+    if len(reports) > MAX_REPORTS_PER_REQUEST:
+        logger.info("CSP report batch of %d cut to %d.", len(reports), MAX_REPORTS_PER_REQUEST)
+        reports = reports[:MAX_REPORTS_PER_REQUEST]
+    if reports:
+        store(reports)
+    return HttpResponse(status=204)
+
+
+def _reporting_directives() -> list[tuple[str, str, str]]:
+    """Return (header, directive, value) for each reporting directive in force."""
+    headers = {
+        "enforce": "Content-Security-Policy",
+        "report-only": "Content-Security-Policy-Report-Only",
+    }
+    rows = []
+    for mode, policy in compat.configured_policies().items():
+        for directive in ("report-uri", "report-to"):
+            sources = policy.get(directive)
+            if isinstance(sources, list) and sources:
+                rows.append((headers[mode], directive, " ".join(str(s) for s in sources)))
+    return rows
+
+
+def _list_context(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    return {
+        "reports": CspReport.objects.all()[:LIST_LENGTH],
+        "total": CspReport.objects.count(),
+        "by_directive": CspReport.objects.values("effective_directive")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "effective_directive"),
+        "list_length": LIST_LENGTH,
+        "max_stored": MAX_STORED_REPORTS,
+        "can_clear": bool(user is not None and user.is_staff),
+    }
+
+
+def _page_context(request: HttpRequest) -> dict[str, Any]:
+    report_url = reverse("django_six_demos_csp:report")
+    groups = reporting.endpoints()
+    middleware_on = conf.REPORTING_MIDDLEWARE in settings.MIDDLEWARE
+    # What the middleware does in development over plain HTTP (see reporting.py).
+    report_to_dropped = middleware_on and settings.DEBUG and not request.is_secure()
+    return {
+        **_list_context(request),
+        "room": rooms.ROOMS_BY_SLUG["csp"],
+        "report_url": report_url,
+        "report_absolute_url": request.build_absolute_uri(report_url),
+        "reporting_directives": _reporting_directives(),
+        "reporting_header": (
+            reporting.header_value(request, groups)
+            if middleware_on and not report_to_dropped
+            else ""
+        ),
+        "report_to_dropped": report_to_dropped,
+        "max_body_kib": MAX_BODY_BYTES // 1024,
+        "max_per_request": MAX_REPORTS_PER_REQUEST,
+        "content_types": CONTENT_TYPES,
+    }
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def reports(request: HtmxHttpRequest) -> TemplateResponse:
+    """The reports received, newest first; htmx polls for ``reports.html#list``."""
+    # The partial's name is fixed here, never taken from the request.
+    if request.htmx:
+        return TemplateResponse(request, f"{REPORTS_TEMPLATE}#list", _list_context(request))
+    return TemplateResponse(request, REPORTS_TEMPLATE, _page_context(request))
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def clear_reports(request: HtmxHttpRequest) -> HttpResponse:
+    """Delete every stored report (staff only; CSRF-protected like any form)."""
+    if not request.user.is_staff:
+        return HttpResponseForbidden("Only staff can clear the reports.", content_type="text/plain")
+    deleted, _ = CspReport.objects.all().delete()
+    logger.info("%s cleared %d CSP reports.", request.user, deleted)
+    if request.htmx:
+        return TemplateResponse(request, f"{REPORTS_TEMPLATE}#list", _list_context(request))
+    return redirect("django_six_demos_csp:reports")

@@ -1,0 +1,261 @@
+"""htmx under a strict Content Security Policy: what breaks, and what to do instead.
+
+The policy comes from Django 6.0's ``ContentSecurityPolicyMiddleware`` (django-csp
+on Django 5.2): https://docs.djangoproject.com/en/6.0/ref/csp/
+
+htmx 2 evaluates strings for ``hx-on`` and trigger filters, injects a ``<style>``
+for its request indicators, and re-creates ``<script>`` elements found in swapped
+content. The lab page shows the strict alternative to each, working under the
+policy; each variant page runs one broken pattern and records, in the visitor's
+own browser, what happened. tests/browser/test_htmx_lab.py runs every variant in
+Chromium and asserts the outcome this module states for it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from django.contrib.staticfiles import finders
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.middleware import HtmxDetails
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+_DIR: Final = "django_six_demos/csp/"
+PAGE: Final = f"{_DIR}htmx_lab.html"
+FRAGMENTS: Final = f"{_DIR}htmx_lab_fragments.html"
+STYLESHEET: Final = "django_six_demos/demos.css"
+
+# The configurations a variant page can run htmx with. "strict" is the site's
+# <meta name="htmx-config"> in base.html; "default" leaves the meta out.
+STRICT_CONFIG: Final = "strict"
+DEFAULT_CONFIG: Final = "default"
+CONFIG_LABELS: Final[Mapping[str, str]] = {
+    STRICT_CONFIG: "the site's strict config",
+    DEFAULT_CONFIG: "htmx's defaults",
+}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One pattern that breaks under the strict policy, and what it does there."""
+
+    slug: str
+    title: str
+    template: str
+    config: str
+    # The markup that breaks, as a reader would write it.
+    markup: str
+    explanation: str
+    # What happened when the browser test ran this page (see the module docstring).
+    outcome: str
+    # Enforced CSP violations the page causes, by effective directive.
+    violations: tuple[str, ...]
+    # Console errors the page logs in Chromium, by their opening words.
+    console_errors: tuple[str, ...]
+    # The id of the lab page's section showing the strict alternative.
+    alternative: str
+
+    @property
+    def config_label(self) -> str:
+        return CONFIG_LABELS[self.config]
+
+
+# The only pages the variant view renders: the URL picks a key, never a template.
+VARIANTS: Final[Mapping[str, Variant]] = {
+    variant.slug: variant
+    for variant in (
+        Variant(
+            slug="hx-on",
+            title="hx-on",
+            template=f"{_DIR}htmx_lab_hx_on.html",
+            config=STRICT_CONFIG,
+            markup="""<button hx-get="…" hx-on:htmx:after-request="this.dataset.handlerRan = 'yes'">""",
+            explanation=(
+                "htmx turns the attribute's value into a function with new Function(), "
+                "which is eval: a policy without 'unsafe-eval' forbids it, so the strict "
+                "config turns eval off (allowEval: false)."
+            ),
+            outcome=(
+                "The swap happens; the handler never runs. htmx logs "
+                "htmx:evalDisallowedError each time the event fires, and the browser "
+                "reports no violation: nothing was evaluated."
+            ),
+            violations=(),
+            console_errors=("htmx:evalDisallowedError",),
+            alternative="instead-of-hx-on",
+        ),
+        Variant(
+            slug="trigger-filter",
+            title="Trigger filter",
+            template=f"{_DIR}htmx_lab_trigger_filter.html",
+            config=STRICT_CONFIG,
+            markup="""<input name="q" hx-get="…" hx-trigger="keyup[key=='Enter']">""",
+            explanation=(
+                "The condition in square brackets is JavaScript that htmx compiles with "
+                "Function(), eval again. With allowEval off, htmx does not refuse the "
+                "trigger: it replaces the condition with one that is always true."
+            ),
+            outcome=(
+                "htmx logs htmx:evalDisallowedError once, when it processes the input, "
+                "and drops the filter: every key sends a request, not only Enter. The "
+                "browser reports no violation."
+            ),
+            violations=(),
+            console_errors=("htmx:evalDisallowedError",),
+            alternative="instead-of-trigger-filters",
+        ),
+        Variant(
+            slug="indicator-styles",
+            title="Indicator styles",
+            template=f"{_DIR}htmx_lab_indicator_styles.html",
+            config=DEFAULT_CONFIG,
+            markup='<meta name="htmx-config"> left out: includeIndicatorStyles is true',
+            explanation=(
+                "On start-up htmx adds a <style> element with its .htmx-indicator rules "
+                "to <head>. The policy's style-src 'self' allows stylesheets from this "
+                "site only, so the browser refuses the inline one."
+            ),
+            outcome=(
+                "One style-src-elem violation as the page loads: the <style> is in "
+                "<head>, but the browser gave it no stylesheet. The indicator still "
+                "fades in and out, because demos.css carries the same rules."
+            ),
+            violations=("style-src-elem",),
+            console_errors=("Applying inline style violates",),
+            alternative="instead-of-indicator-styles",
+        ),
+        Variant(
+            slug="script-in-partial",
+            title="<script> in a partial",
+            template=f"{_DIR}htmx_lab_script_in_partial.html",
+            config=STRICT_CONFIG,
+            markup="<p>…</p><script>document.body.dataset.partialScriptRan = 'yes'</script>",
+            explanation=(
+                "With its default allowScriptTags, htmx re-creates each <script> of a "
+                "swapped fragment with createElement(). Under 'strict-dynamic' a script "
+                "created by a trusted (nonced) script may run, so the fragment's script "
+                "would run, whoever wrote it. The strict config turns that off."
+            ),
+            outcome=(
+                "The fragment is swapped in without its <script>: htmx removed it, so "
+                "it neither ran nor was blocked. No violation, no console error. The "
+                "browser test also runs this page on htmx's defaults: there the "
+                "fragment's script runs."
+            ),
+            violations=(),
+            console_errors=(),
+            alternative="instead-of-scripts-in-partials",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A piece of HTML the lab's buttons swap in."""
+
+    address: str
+    # Seconds to wait before answering, so that a request indicator can show.
+    delay: float = 0.0
+
+
+# The only fragments the fragment view renders, by the key in the URL.
+FRAGMENT_DELAY: Final = 0.6
+LAB_FRAGMENTS: Final[Mapping[str, Fragment]] = {
+    "plain": Fragment(f"{FRAGMENTS}#swapped"),
+    "slow": Fragment(f"{FRAGMENTS}#swapped", delay=FRAGMENT_DELAY),
+    "with-script": Fragment(f"{FRAGMENTS}#with-script"),
+}
+ECHO_LENGTH: Final = 100
+
+# Numbers each fragment, so that every swap is visible. Per process: a demo
+# only needs the number to change.
+_requests = itertools.count(1)
+
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+
+
+def indicator_rules() -> str:
+    """Return the ``.htmx-indicator`` rules of the package stylesheet, read from disk.
+
+    These replace the ``<style>`` htmx would inject; the lab page shows them as
+    they are in the file, so the page cannot drift from the stylesheet.
+    """
+    path = finders.find(STYLESHEET)
+    if not isinstance(path, str):
+        return ""
+    with open(path, encoding="utf-8") as stylesheet:
+        css = _CSS_COMMENT.sub("", stylesheet.read())
+    rules = []
+    for selector, body in _CSS_RULE.findall(css):
+        if "htmx-indicator" in selector:
+            declarations = "\n".join(f"  {line.strip()}" for line in body.strip().splitlines())
+            rules.append(f"{selector.strip()} {{\n{declarations}\n}}")
+    return "\n\n".join(rules)
+
+
+@require_GET
+def htmx_lab(request: HttpRequest) -> TemplateResponse:
+    """The lab: each strict alternative live, and the measured variants."""
+    return TemplateResponse(
+        request,
+        PAGE,
+        {
+            "variants": list(VARIANTS.values()),
+            "indicator_rules": indicator_rules(),
+            "fragment_delay": FRAGMENT_DELAY,
+        },
+    )
+
+
+@require_GET
+def htmx_lab_variant(request: HttpRequest, variant: str) -> TemplateResponse:
+    """One broken pattern, live, with a table of what the browser saw."""
+    # An allowlist lookup: the URL picks a key, never a template name.
+    chosen = VARIANTS.get(variant)
+    if chosen is None:
+        raise Http404(f"No such variant; choose from {', '.join(VARIANTS)}.")
+    return TemplateResponse(
+        request,
+        chosen.template,
+        {"variant": chosen, "fragment_delay": FRAGMENT_DELAY},
+    )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def htmx_lab_fragment(request: HtmxHttpRequest, fragment: str) -> HttpResponse:
+    """A fragment for htmx to swap in; a plain browser request goes to the lab page."""
+    chosen = LAB_FRAGMENTS.get(fragment)
+    if chosen is None:
+        raise Http404(f"No such fragment; choose from {', '.join(LAB_FRAGMENTS)}.")
+    if not request.htmx:
+        return HttpResponseRedirect(reverse("django_six_demos_csp:htmx-lab"))
+    if chosen.delay:
+        time.sleep(chosen.delay)
+    stamp = timezone.now().strftime("%H:%M:%S.%f")[:-3]
+    return TemplateResponse(
+        request,
+        chosen.address,
+        {
+            "number": next(_requests),
+            "rendered_at": f"{stamp} UTC",
+            # Shown back as escaped text; long input is cut, not refused.
+            "echo": request.GET.get("q", "")[:ECHO_LENGTH],
+        },
+    )

@@ -1,0 +1,117 @@
+"""Summarise the collected CSP violation reports: ``manage.py demos_csp_report``.
+
+Prints how many reports the collector stored, by directive and by page (the
+``--top`` N of each), for all of them or for the last ``--since`` hours;
+``--json`` prints the same as JSON. ``--clear`` then deletes every stored
+report, after asking, unless ``--no-input``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Count
+from django.utils import timezone
+
+from django_six_demos.csp.models import CspReport, CspReportQuerySet
+
+
+def counts_by(
+    reports: CspReportQuerySet, field: str, top: int | None = None
+) -> list[tuple[str, int]]:
+    """Return the values of ``field`` (the ``top`` ones) with their report counts, most first."""
+    rows = reports.values(field).annotate(count=Count("pk")).order_by("-count", field)
+    return [(row[field], row["count"]) for row in (rows[:top] if top else rows)]
+
+
+class Command(BaseCommand):
+    help = "Summarise the stored CSP violation reports by directive and by page."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--since",
+            type=float,
+            metavar="HOURS",
+            help="Count only the reports received in the last HOURS hours.",
+        )
+        parser.add_argument(
+            "--top", type=int, default=10, metavar="N", help="List the N most reported pages."
+        )
+        parser.add_argument("--json", action="store_true", help="Print the summary as JSON.")
+        parser.add_argument(
+            "--clear", action="store_true", help="Then delete every stored report (asks first)."
+        )
+        parser.add_argument(
+            "--no-input",
+            "--noinput",
+            action="store_false",
+            dest="interactive",
+            help="With --clear, delete without asking.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        since: float | None = options["since"]
+        top: int = options["top"]
+        if top < 1:
+            raise CommandError("--top takes a whole number of at least 1.")
+        if options["clear"] and since is not None:
+            raise CommandError("--clear deletes every report: it cannot be combined with --since.")
+        reports = CspReport.objects.all()
+        if since is not None:
+            if not (math.isfinite(since) and 0 < since <= 24 * 365 * 100):
+                raise CommandError("--since takes a positive number of hours (at most 100 years).")
+            reports = reports.filter(received_at__gte=timezone.now() - timedelta(hours=since))
+
+        summary: dict[str, Any] = {
+            "since_hours": since,
+            "total": reports.count(),
+            "by_directive": [
+                {"directive": directive, "count": count}
+                for directive, count in counts_by(reports, "effective_directive")
+            ],
+            "by_page": [
+                {"page": page, "count": count}
+                for page, count in counts_by(reports, "document_uri", top)
+            ],
+        }
+        if options["json"]:
+            if options["clear"]:
+                summary["deleted"] = self.clear(reports, options["interactive"]) or 0
+            self.stdout.write(json.dumps(summary, indent=2))
+            return
+        self.write_summary(summary, top)
+        if options["clear"]:
+            deleted = self.clear(reports, options["interactive"])
+            if deleted is not None:
+                self.stdout.write(f"Deleted {deleted} report{'s' if deleted != 1 else ''}.")
+
+    def write_summary(self, summary: dict[str, Any], top: int) -> None:
+        since = summary["since_hours"]
+        scope = f"in the last {since:g} hours" if since is not None else "stored"
+        if not summary["total"]:
+            self.stdout.write(f"No CSP violation reports {scope}.")
+            return
+        self.stdout.write(f"CSP violation reports {scope}: {summary['total']}")
+        self.stdout.write("")
+        self.stdout.write(self.style.MIGRATE_HEADING("By directive"))
+        for row in summary["by_directive"]:
+            self.stdout.write(f"{row['count']:>7}  {row['directive'] or '(none)'}")
+        self.stdout.write("")
+        self.stdout.write(self.style.MIGRATE_HEADING(f"By page (top {top})"))
+        for row in summary["by_page"]:
+            self.stdout.write(f"{row['count']:>7}  {row['page'] or '(none)'}")
+
+    def clear(self, reports: CspReportQuerySet, interactive: bool) -> int | None:
+        """Delete ``reports``, after asking if ``interactive``; None if the answer was no."""
+        total = reports.count()
+        if interactive and total:
+            answer = input(f"Delete all {total} stored CSP reports? Type 'yes' to continue: ")
+            if answer.strip().lower() != "yes":
+                self.stderr.write("Nothing deleted.")
+                return None
+        deleted, _ = reports.delete()
+        return deleted

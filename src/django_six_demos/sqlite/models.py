@@ -1,0 +1,62 @@
+"""The contention lab's runs: what the page asked for, and what the task measured."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+# A run still queued or running after this long is taken for lost (no worker,
+# or a worker that died): it no longer blocks a new one.
+ACTIVE_FOR = timedelta(minutes=10)
+
+
+class ContentionRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    writers = models.PositiveSmallIntegerField()
+    readers = models.PositiveSmallIntegerField(default=0)
+    seconds = models.FloatField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    # The latest progress line while it runs ("production: 1.0/2 s, ...").
+    progress = models.CharField(max_length=200, blank=True)
+    # contention.VariantResult.to_dict() for each variant, in order.
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    # The background task's result id, to ask the backend about it.
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Contention run {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def variants(self) -> list[dict[str, Any]]:
+        return list((self.result or {}).get("variants", []))
+
+    @classmethod
+    def active(cls) -> ContentionRun | None:
+        """Return the run queued or running now, if any (lost runs excepted)."""
+        return (
+            cls.objects.filter(
+                status__in=[cls.Status.QUEUED, cls.Status.RUNNING],
+                created_at__gte=timezone.now() - ACTIVE_FOR,
+            )
+            .order_by("-created_at", "-pk")
+            .first()
+        )

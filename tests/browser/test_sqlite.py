@@ -1,0 +1,71 @@
+"""The SQLite room in a real browser: the settings page, and the lab's polling under the strict CSP."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from django_six_demos.sqlite.models import ContentionRun
+
+RESULT = {
+    "variants": [
+        {
+            "name": name,
+            "label": label,
+            "commits": commits,
+            "commits_per_second": commits / 2,
+            "locked": locked,
+            "lock_error_rate": 0.5 if locked else 0.0,
+            "p50_ms": 0.1,
+            "p99_ms": 2.0,
+            "expected_rows": commits,
+            "found_rows": commits,
+            "lost_rows": 0,
+            "clean": not locked,
+        }
+        for name, label, commits, locked in (
+            ("defaults", "Django's defaults", 200, 1500),
+            ("wal", "WAL alone", 6000, 90000),
+            ("production", "Production settings", 24000, 0),
+        )
+    ]
+}
+
+
+def test_the_settings_page_shows_the_live_settings(strict_page, live_server, transactional_db):
+    strict_page.goto(live_server.url + "/sqlite/")
+
+    expect(strict_page.locator("#setting-transaction_mode")).to_contain_text("IMMEDIATE")
+    expect(strict_page.locator("#setting-synchronous")).to_contain_text("NORMAL")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_is_started_then_polled_until_it_finishes(strict_page, live_server):
+    polls: list[str] = []
+    strict_page.on(
+        "request",
+        lambda request: polls.append(request.url) if request.headers.get("hx-request") else None,
+    )
+    strict_page.goto(live_server.url + "/sqlite/lab/")
+    strict_page.locator("#id_writers").select_option("2")
+
+    strict_page.get_by_role("button", name="Run the lab").click()
+
+    expect(strict_page).to_have_url(re.compile(r"/sqlite/lab/\d+/$"))
+    expect(strict_page.locator("#run-status")).to_contain_text("Queued")
+    run = ContentionRun.objects.get()
+    assert run.writers == 2
+    strict_page.wait_for_timeout(1500)
+    assert polls, "the status was not polled"
+
+    ContentionRun.objects.filter(pk=run.pk).update(status="done", result=RESULT)
+
+    expect(strict_page.locator("#result-production")).to_contain_text("24,000")
+    assert strict_page.locator("#run-status svg").count() == 2
+    assert strict_page.locator("#run-status[hx-trigger]").count() == 0
+    settled = len(polls)
+    strict_page.wait_for_timeout(2500)
+    # 286 and the new element without hx-trigger: polling stopped.
+    assert len(polls) == settled

@@ -1,0 +1,623 @@
+from __future__ import annotations
+
+import io
+import json
+from unittest import mock
+
+from django.contrib.auth import get_user_model
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.test import Client, RequestFactory, SimpleTestCase, TestCase, override_settings
+from django.urls import reverse
+
+from django_six_demos import conf
+from django_six_demos.csp import collector, reporting
+from django_six_demos.csp.collector import CSP_REPORT, JSON, REPORTS_JSON, REPORTS_TEMPLATE
+from django_six_demos.csp.models import CspReport
+
+User = get_user_model()
+URL = reverse("django_six_demos_csp:report")
+PAGE = reverse("django_six_demos_csp:reports")
+CLEAR = reverse("django_six_demos_csp:reports-clear")
+HTMX = {"HX-Request": "true"}
+CHROME = "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0"
+# The policy and endpoints demo_settings(csp_report_uri=...) gives, as in the example project.
+REPORTING = {
+    name: value
+    for name, value in conf.demo_settings([], csp_report_uri=URL).items()
+    if name not in ("MIDDLEWARE", "TEMPLATES", "TASKS")
+}
+
+# What Chromium posts to report-uri (application/csp-report).
+REPORT_URI_BODY = {
+    "csp-report": {
+        "document-uri": "https://demos.example/partials/",
+        "referrer": "",
+        "violated-directive": "script-src-elem",
+        "effective-directive": "script-src-elem",
+        "original-policy": "default-src 'none'; script-src 'nonce-abc' 'strict-dynamic'",
+        "disposition": "enforce",
+        "blocked-uri": "inline",
+        "line-number": 12,
+        "column-number": 9,
+        "source-file": "https://demos.example/partials/",
+        "status-code": 200,
+        "script-sample": "document.body.dataset.x = 1",
+    }
+}
+
+
+def reporting_api_item(directive: str = "img-src", **body: object) -> dict[str, object]:
+    """One report of a Reporting API batch (application/reports+json)."""
+    return {
+        "type": "csp-violation",
+        "age": 12,
+        "url": "https://demos.example/csp/",
+        "user_agent": CHROME,
+        "body": {
+            "documentURL": "https://demos.example/csp/",
+            "effectiveDirective": directive,
+            "blockedURL": "https://evil.example/pixel.png",
+            "originalPolicy": "default-src 'none'; img-src 'self'; report-to csp",
+            "disposition": "report",
+            "sourceFile": "https://demos.example/static/app.js",
+            "lineNumber": 3,
+            "columnNumber": 14,
+            "sample": "",
+            "statusCode": 200,
+            **body,
+        },
+    }
+
+
+class CollectorTestCase(TestCase):
+    def post(self, body, content_type=CSP_REPORT, **kwargs):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return self.client.post(URL, data=data, content_type=content_type, **kwargs)
+
+
+class ReportFormatTests(CollectorTestCase):
+    def test_report_uri_body_is_stored_and_normalised(self):
+        response = self.post(REPORT_URI_BODY, headers={"User-Agent": CHROME})
+
+        assert response.status_code == 204
+        assert response.content == b""
+        [report] = CspReport.objects.all()
+        assert report.format == CspReport.Format.REPORT_URI
+        assert report.document_uri == "https://demos.example/partials/"
+        assert report.effective_directive == "script-src-elem"
+        assert report.violated_directive == "script-src-elem"
+        assert report.blocked_uri == "inline"
+        assert report.disposition == CspReport.Disposition.ENFORCE
+        assert report.source_file == "https://demos.example/partials/"
+        assert (report.line_number, report.column_number) == (12, 9)
+        assert report.sample == "document.body.dataset.x = 1"
+        assert report.status_code == 200
+        assert report.user_agent == CHROME
+        assert json.loads(report.raw) == REPORT_URI_BODY
+
+    def test_reporting_api_batch_is_stored_and_normalised(self):
+        batch = [reporting_api_item("img-src"), reporting_api_item("style-src-elem", sample="a{}")]
+
+        response = self.post(batch, REPORTS_JSON, headers={"User-Agent": "not this one"})
+
+        assert response.status_code == 204
+        img, style = CspReport.objects.order_by("pk")
+        assert img.format == CspReport.Format.REPORT_TO
+        assert img.document_uri == "https://demos.example/csp/"
+        assert img.effective_directive == img.violated_directive == "img-src"
+        assert img.blocked_uri == "https://evil.example/pixel.png"
+        assert img.disposition == CspReport.Disposition.REPORT
+        assert img.source_file == "https://demos.example/static/app.js"
+        assert (img.line_number, img.column_number, img.status_code) == (3, 14, 200)
+        # The browser's own user agent travels in the report.
+        assert img.user_agent == CHROME
+        assert json.loads(img.raw) == batch[0]
+        assert (style.effective_directive, style.sample) == ("style-src-elem", "a{}")
+
+    def test_other_report_types_in_a_batch_are_ignored(self):
+        batch = [
+            {"type": "deprecation", "url": "https://demos.example/", "body": {"id": "x"}},
+            reporting_api_item(),
+            {"type": "coep", "body": "not even an object"},
+        ]
+
+        assert self.post(batch, REPORTS_JSON).status_code == 204
+        assert CspReport.objects.count() == 1
+
+    def test_a_batch_without_csp_reports_stores_nothing(self):
+        assert self.post([], REPORTS_JSON).status_code == 204
+        assert self.post([{"type": "intervention", "body": {}}], REPORTS_JSON).status_code == 204
+        assert CspReport.objects.count() == 0
+
+    def test_application_json_carries_either_shape(self):
+        assert self.post(REPORT_URI_BODY, JSON).status_code == 204
+        assert self.post([reporting_api_item()], JSON).status_code == 204
+
+        formats = list(CspReport.objects.order_by("pk").values_list("format", flat=True))
+        assert formats == [CspReport.Format.REPORT_URI, CspReport.Format.REPORT_TO]
+
+    def test_content_type_parameters_are_accepted(self):
+        response = self.post(REPORT_URI_BODY, "application/csp-report; charset=utf-8")
+
+        assert response.status_code == 204
+
+    def test_csp2_reports_give_the_directive_name_only_in_violated_directive(self):
+        body = {"csp-report": {"violated-directive": "img-src 'self' https:", "blocked-uri": "x"}}
+
+        assert self.post(body).status_code == 204
+        report = CspReport.objects.get()
+        assert report.effective_directive == "img-src"
+        assert report.violated_directive == "img-src 'self' https:"
+
+    def test_reporting_api_falls_back_to_the_report_url_and_request_user_agent(self):
+        item = reporting_api_item()
+        del item["user_agent"], item["body"]["documentURL"]
+
+        self.post([item], REPORTS_JSON, headers={"User-Agent": CHROME})
+
+        report = CspReport.objects.get()
+        assert report.document_uri == "https://demos.example/csp/"
+        assert report.user_agent == CHROME
+
+    def test_wrong_types_for_fields_are_dropped_not_stored(self):
+        body = {
+            "csp-report": {
+                "effective-directive": "IMG-SRC",
+                "document-uri": {"nested": ["object"]},
+                "blocked-uri": 42,
+                "disposition": "sometimes",
+                "line-number": -1,
+                "column-number": 2**40,
+                "status-code": "200",
+                "source-file": True,
+            }
+        }
+
+        assert self.post(body).status_code == 204
+        report = CspReport.objects.get()
+        assert report.effective_directive == "img-src"
+        assert (report.document_uri, report.blocked_uri, report.source_file) == ("", "42", "")
+        assert report.disposition == ""
+        assert (report.line_number, report.column_number, report.status_code) == (None, None, None)
+
+    def test_every_text_is_cut_to_its_column(self):
+        long = "https://demos.example/" + "a" * 10_000
+        body = {"csp-report": {"effective-directive": "img-src", "document-uri": long}}
+
+        assert self.post(body, headers={"User-Agent": "U" * 1000}).status_code == 204
+        report = CspReport.objects.get()
+        limits = CspReport.text_limits()
+        assert len(report.document_uri) == limits["document_uri"]
+        assert len(report.user_agent) == limits["user_agent"]
+        assert len(report.raw) == limits["raw"]
+
+    def test_nul_bytes_and_lone_surrogates_are_cleaned_before_storing(self):
+        body = (
+            b'{"csp-report": {"effective-directive": "img-src\\u0000", '
+            b'"document-uri": "https://x.example/\\ud800", "blocked-uri": "a\xed\xa0\x80b"}}'
+        )
+
+        assert self.post(body).status_code == 204
+        report = CspReport.objects.get()
+        assert report.effective_directive == "img-src"
+        assert report.document_uri == "https://x.example/?"
+        assert report.blocked_uri == "a?b"
+        assert report.raw.isascii()
+
+
+class RefusalTests(CollectorTestCase):
+    def test_get_and_other_methods_are_405(self):
+        for method in (self.client.get, self.client.put, self.client.delete):
+            response = method(URL)
+            assert response.status_code == 405
+            assert response["Allow"] == "POST"
+
+    def test_wrong_content_type_is_415_with_a_message(self):
+        for content_type in ("text/plain", "application/x-www-form-urlencoded", "text/html", ""):
+            response = self.post(REPORT_URI_BODY, content_type)
+            assert response.status_code == 415, content_type
+            assert "application/csp-report" in response.text
+            assert "application/reports+json" in response.text
+        assert CspReport.objects.count() == 0
+
+    def test_body_over_the_limit_is_413(self):
+        body = {"csp-report": {"effective-directive": "img-src", "sample": "x" * 70_000}}
+
+        response = self.post(body)
+
+        assert response.status_code == 413
+        assert "65536 bytes" in response.text
+        assert CspReport.objects.count() == 0
+
+    def test_declared_length_over_the_limit_is_refused_unread(self):
+        request = RequestFactory().post(URL, data=b"{}", content_type=CSP_REPORT)
+        request.META["CONTENT_LENGTH"] = str(10**9)
+        stream = mock.Mock(read=mock.Mock(side_effect=AssertionError("read")))
+        request._stream = stream
+
+        response = collector.report(request)
+
+        assert response.status_code == 413
+        stream.read.assert_not_called()
+
+    def test_body_longer_than_declared_is_still_413(self):
+        """The read itself is capped: a wrong Content-Length cannot sneak a big body in."""
+        request = RequestFactory().post(URL, data=b"{}", content_type=CSP_REPORT)
+        request._stream = io.BytesIO(b" " * (collector.MAX_BODY_BYTES + 10))
+
+        response = collector.report(request)
+
+        assert response.status_code == 413
+
+    def test_body_at_the_limit_is_read(self):
+        report = json.dumps(REPORT_URI_BODY).encode()
+        body = report + b" " * (collector.MAX_BODY_BYTES - len(report))
+
+        assert self.post(body).status_code == 204
+
+    def test_non_json_is_400_with_a_message(self):
+        for body in (b" ", b"not json", b"{'single': 'quotes'}", b"\xff\xfe\x00junk", b"NaN"):
+            response = self.post(body)
+            assert response.status_code == 400, body
+            assert response.text == "The body is not valid JSON."
+
+    def test_wrong_shapes_are_400_with_a_message(self):
+        cases = [
+            (CSP_REPORT, [REPORT_URI_BODY], "csp-report"),
+            (CSP_REPORT, {"report": {}}, "csp-report"),
+            (CSP_REPORT, {"csp-report": "img-src"}, "csp-report"),
+            (REPORTS_JSON, REPORT_URI_BODY, "JSON array"),
+            (REPORTS_JSON, [1, 2, 3], "JSON object"),
+            (REPORTS_JSON, ["csp-violation"], "JSON object"),
+            (REPORTS_JSON, [{"type": "csp-violation", "body": "img-src"}], '"body" object'),
+            (JSON, "a string", "csp-report"),
+            (JSON, None, "csp-report"),
+            (CSP_REPORT, {"csp-report": {"blocked-uri": "x"}}, "directive"),
+            (CSP_REPORT, {"csp-report": {"effective-directive": "<b>img</b>"}}, "directive"),
+        ]
+        for content_type, body, message in cases:
+            response = self.post(body, content_type)
+            assert response.status_code == 400, body
+            assert message in response.text, (body, response.text)
+        assert CspReport.objects.count() == 0
+
+    def test_one_bad_report_refuses_the_whole_batch(self):
+        batch = [reporting_api_item(), reporting_api_item(), "not an object"]
+
+        assert self.post(batch, REPORTS_JSON).status_code == 400
+        assert CspReport.objects.count() == 0
+
+    def test_hostile_bodies_never_give_a_500(self):
+        hostile = [
+            (CSP_REPORT, bytes(range(256)) * 10),
+            (CSP_REPORT, b"[" * 60_000),
+            (CSP_REPORT, b'{"csp-report": ' * 3000 + b"{}" + b"}" * 3000),
+            (REPORTS_JSON, b"[" * 20 + b"]" * 20),
+            (CSP_REPORT, b"9" * 5000),
+            (
+                CSP_REPORT,
+                b'{"csp-report": {"effective-directive": "img-src", "line-number": 1e999}}',
+            ),
+            (
+                CSP_REPORT,
+                b'{"csp-report": {"effective-directive": "img-src", "line-number": -Infinity}}',
+            ),
+            (
+                CSP_REPORT,
+                b'{"csp-report": {"effective-directive": "img-src", "status-code": 1'
+                + b"0" * 4400
+                + b"}}",
+            ),
+            (CSP_REPORT, b'{"csp-report": {"effective-directive": "\\u0000\\u0000"}}'),
+            (CSP_REPORT, b'{"csp-report": {"effective-directive": "\\udfff"}}'),
+            (
+                CSP_REPORT,
+                b'{"csp-report": {"effective-directive": "img-src", "\\ud800": "\\udc00x"}}',
+            ),
+            (CSP_REPORT, b'{"csp-report": {"effective-directive": "img-src"}, "csp-report": null}'),
+            (CSP_REPORT, b"\xef\xbb\xbf" + json.dumps(REPORT_URI_BODY).encode()),
+            (CSP_REPORT, json.dumps(REPORT_URI_BODY).encode("utf-16")),
+            (REPORTS_JSON, b"[null, true, 1.5, []]"),
+            (REPORTS_JSON, b'[{"type": ["csp-violation"], "body": {}}]'),
+            (
+                REPORTS_JSON,
+                b'[{"type": "csp-violation", "body": {"effectiveDirective": ["img-src"]}}]',
+            ),
+            (
+                REPORTS_JSON,
+                b'[{"type": "csp-violation", "body": {"effectiveDirective": "img-src", "lineNumber": "1"}}]',
+            ),
+            (REPORTS_JSON, b'{"type": "csp-violation"}'),
+            (JSON, b'"\\ud800"'),
+            (JSON, b"0"),
+            (JSON, b"[]" * 100),
+            (JSON, json.dumps([reporting_api_item()] * 200).encode()),
+            (CSP_REPORT, b'{"csp-report": {"effective-directive": "' + b"a" * 60_000 + b'"}}'),
+        ]
+        for content_type, body in hostile:
+            response = self.post(body, content_type)
+            assert response.status_code in (204, 400, 413), (body[:60], response.status_code)
+            if response.status_code != 204:
+                assert response.text, body[:60]
+
+    def test_endpoint_is_csrf_exempt(self):
+        client = Client(enforce_csrf_checks=True)
+
+        response = client.post(URL, data=json.dumps(REPORT_URI_BODY), content_type=CSP_REPORT)
+
+        assert response.status_code == 204
+        assert CspReport.objects.count() == 1
+
+
+class CapTests(CollectorTestCase):
+    def test_reports_per_request_are_capped(self):
+        batch = [reporting_api_item(sample=str(i)) for i in range(80)]
+
+        assert self.post(batch, REPORTS_JSON).status_code == 204
+        samples = list(CspReport.objects.order_by("pk").values_list("sample", flat=True))
+        assert samples == [str(i) for i in range(collector.MAX_REPORTS_PER_REQUEST)]
+
+    def test_a_flood_leaves_at_most_the_cap_keeping_the_newest(self):
+        per_request = collector.MAX_REPORTS_PER_REQUEST
+        for n in range(5000 // per_request):
+            batch = [reporting_api_item(sample=f"{n}-{i}") for i in range(per_request)]
+            assert self.post(batch, REPORTS_JSON).status_code == 204
+
+        assert CspReport.objects.count() == collector.MAX_STORED_REPORTS
+        assert CspReport.objects.first().sample == f"{5000 // per_request - 1}-{per_request - 1}"
+        assert not CspReport.objects.filter(sample__startswith="0-").exists()
+
+    def test_the_stored_cap_is_applied_in_the_same_transaction(self):
+        with mock.patch.object(collector, "MAX_STORED_REPORTS", 3):
+            for i in range(5):
+                self.post([reporting_api_item(sample=str(i))], REPORTS_JSON)
+
+        assert list(CspReport.objects.values_list("sample", flat=True)) == ["4", "3", "2"]
+
+
+class ReportsPageTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.staff = User.objects.create_user("staff", is_staff=True)
+        cls.speaker = User.objects.create_user("ada")
+        for directive, count in (("script-src-elem", 3), ("img-src", 1)):
+            for _ in range(count):
+                CspReport.objects.create(
+                    format=CspReport.Format.REPORT_URI,
+                    effective_directive=directive,
+                    violated_directive=directive,
+                    document_uri="https://demos.example/page/",
+                    blocked_uri="inline",
+                    disposition="enforce",
+                )
+
+    def test_page_lists_reports_and_counts_by_directive(self):
+        response = self.client.get(PAGE)
+
+        assert response.status_code == 200
+        assert response.text.startswith("<!doctype html>")
+        assert "4 reports stored" in response.text
+        by_directive = [
+            (r["effective_directive"], r["count"]) for r in response.context_data["by_directive"]
+        ]
+        assert by_directive == [("script-src-elem", 3), ("img-src", 1)]
+        assert response.text.count("https://demos.example/page/") == 4
+
+    def test_page_polls_for_its_list(self):
+        response = self.client.get(PAGE)
+
+        assert 'hx-trigger="every 3s"' in response.text
+        assert f'hx-get="{PAGE}"' in response.text
+
+    def test_htmx_request_renders_only_the_list_partial(self):
+        response = self.client.get(PAGE, headers=HTMX)
+
+        assert response.status_code == 200
+        assert "<html" not in response.text
+        expected = render_to_string(
+            f"{REPORTS_TEMPLATE}#list", response.context_data, request=response.wsgi_request
+        )
+        assert response.text == expected
+        assert response.text.strip().startswith('<div id="report-list"')
+        # The partial polls on: it carries the same trigger.
+        assert 'hx-trigger="every 3s"' in response.text
+
+    def test_full_page_contains_the_same_list(self):
+        response = self.client.get(PAGE)
+
+        fragment = render_to_string(
+            f"{REPORTS_TEMPLATE}#list", response.context_data, request=response.wsgi_request
+        )
+        assert fragment in response.text
+
+    def test_responses_vary_on_hx_request(self):
+        for headers in ({}, HTMX):
+            assert "HX-Request" in self.client.get(PAGE, headers=headers)["Vary"]
+
+    @override_settings(**REPORTING)
+    def test_page_shows_where_the_policy_reports(self):
+        response = self.client.get(PAGE, secure=True)
+
+        rows = response.context_data["reporting_directives"]
+        assert ("Content-Security-Policy", "report-uri", URL) in rows
+        assert ("Content-Security-Policy", "report-to", "csp") in rows
+        assert response.context_data["reporting_header"] == f'csp="https://testserver{URL}"'
+        assert '<p class="report-note">' not in response.text
+
+    @override_settings(**REPORTING)
+    def test_page_shows_the_header_over_plain_http_without_debug(self):
+        response = self.client.get(PAGE)
+
+        assert response.context_data["reporting_header"] == f'csp="http://testserver{URL}"'
+        assert '<p class="report-note">' not in response.text
+
+    @override_settings(**REPORTING, DEBUG=True)
+    def test_page_explains_plain_http_in_development(self):
+        response = self.client.get(PAGE)
+
+        assert response.context_data["reporting_header"] == ""
+        assert '<p class="report-note">' in response.text
+
+    def test_page_says_when_nothing_reports(self):
+        with override_settings(**conf.strict_csp()):
+            response = self.client.get(PAGE)
+
+        assert response.context_data["reporting_directives"] == []
+        assert "ask for no reports" in response.text
+
+    def test_clear_button_only_for_staff(self):
+        button = '<button type="submit">Clear reports</button>'
+        assert button not in self.client.get(PAGE).text
+        self.client.force_login(self.speaker)
+        assert button not in self.client.get(PAGE).text
+        self.client.force_login(self.staff)
+        assert button in self.client.get(PAGE).text
+
+    def test_clear_is_refused_to_anonymous_and_non_staff_users(self):
+        response = self.client.post(CLEAR, headers=HTMX)
+        assert response.status_code == 403
+        assert response.text == "Only staff can clear the reports."
+
+        self.client.force_login(self.speaker)
+        assert self.client.post(CLEAR).status_code == 403
+        assert CspReport.objects.count() == 4
+
+    def test_staff_clear_with_htmx_gets_the_empty_list(self):
+        self.client.force_login(self.staff)
+
+        response = self.client.post(CLEAR, headers=HTMX)
+
+        assert response.status_code == 200
+        assert response.text.strip().startswith('<div id="report-list"')
+        assert "0 reports stored" in response.text
+        assert CspReport.objects.count() == 0
+
+    def test_staff_clear_without_htmx_redirects_to_the_page(self):
+        self.client.force_login(self.staff)
+
+        response = self.client.post(CLEAR)
+
+        assert response.status_code == 302
+        assert response["Location"] == PAGE
+        assert CspReport.objects.count() == 0
+
+    def test_clear_needs_the_csrf_token(self):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(self.staff)
+
+        assert client.post(CLEAR, headers=HTMX).status_code == 403
+        assert CspReport.objects.count() == 4
+
+    def test_clear_is_post_only_and_page_get_only(self):
+        self.client.force_login(self.staff)
+        assert self.client.get(CLEAR).status_code == 405
+        assert self.client.post(PAGE).status_code == 405
+        assert CspReport.objects.count() == 4
+
+
+@override_settings(**REPORTING)
+class ReportingEndpointsTests(SimpleTestCase):
+    """The Reporting-Endpoints header that report-to needs (csp/reporting.py)."""
+
+    def respond(self, request, headers):
+        def view(request):
+            response = HttpResponse()
+            for name, value in headers.items():
+                response[name] = value
+            return response
+
+        return reporting.ReportingEndpointsMiddleware(view)(request)
+
+    def test_header_maps_the_group_to_an_absolute_url(self):
+        request = RequestFactory().get("/", secure=True)
+        headers = {"Content-Security-Policy": "default-src 'none'; report-to csp"}
+
+        response = self.respond(request, headers)
+
+        assert response[reporting.HEADER] == f'csp="https://testserver{URL}"'
+        assert response["Content-Security-Policy"] == headers["Content-Security-Policy"]
+
+    def test_report_only_policies_count_too(self):
+        headers = {"Content-Security-Policy-Report-Only": "img-src 'self'; report-to csp"}
+
+        response = self.respond(RequestFactory().get("/"), headers)
+
+        assert reporting.HEADER in response
+
+    def test_no_header_without_report_to(self):
+        for headers in ({}, {"Content-Security-Policy": "default-src 'none'; report-uri /r/"}):
+            assert reporting.HEADER not in self.respond(RequestFactory().get("/"), headers)
+
+    def test_no_header_without_the_setting(self):
+        headers = {"Content-Security-Policy": "report-to csp"}
+        with override_settings(**{conf.REPORTING_ENDPOINTS_SETTING: None}):
+            assert reporting.HEADER not in self.respond(RequestFactory().get("/"), headers)
+
+    def test_a_header_set_by_the_view_is_kept(self):
+        headers = {"Content-Security-Policy": "report-to csp", reporting.HEADER: 'csp="/mine/"'}
+
+        response = self.respond(RequestFactory().get("/"), headers)
+
+        assert response[reporting.HEADER] == 'csp="/mine/"'
+
+    def test_urls_are_percent_encoded_and_bad_group_names_left_out(self):
+        groups = {
+            "csp": 'https://reports.example/a"b\\c',
+            "Bad Group": "/x/",
+            "other": "/caf\u00e9/\n",
+        }
+        request = RequestFactory().get("/")
+
+        value = reporting.header_value(request, groups)
+
+        assert value == (
+            'csp="https://reports.example/a%22b%5Cc", other="http://testserver/caf%C3%A9/%0A"'
+        )
+
+    def test_a_disallowed_host_gets_no_header(self):
+        request = RequestFactory().get("/", headers={"Host": "evil.example"})
+        headers = {"Content-Security-Policy": "report-to csp"}
+
+        assert reporting.HEADER not in self.respond(request, headers)
+
+    @override_settings(DEBUG=True)
+    def test_in_development_over_http_report_to_gives_way_to_report_uri(self):
+        """Chromium ignores Reporting-Endpoints over HTTP but would still prefer report-to."""
+        both = "default-src 'none'; report-uri /r/; report-to csp"
+        headers = {
+            "Content-Security-Policy": both,
+            "Content-Security-Policy-Report-Only": "img-src 'self' ; report-to csp",
+        }
+
+        response = self.respond(RequestFactory().get("/"), headers)
+
+        assert response["Content-Security-Policy"] == "default-src 'none'; report-uri /r/"
+        # Without report-uri to fall back to, report-to stays (and its header with it).
+        assert (
+            response["Content-Security-Policy-Report-Only"]
+            == headers["Content-Security-Policy-Report-Only"]
+        )
+        assert reporting.HEADER in response
+
+    def test_over_https_or_without_debug_both_directives_stay(self):
+        both = "default-src 'none'; report-uri /r/; report-to csp"
+        with override_settings(DEBUG=True):
+            secure = self.respond(
+                RequestFactory().get("/", secure=True), {"Content-Security-Policy": both}
+            )
+        plain = self.respond(RequestFactory().get("/"), {"Content-Security-Policy": both})
+
+        for response in (secure, plain):
+            assert response["Content-Security-Policy"] == both
+            assert reporting.HEADER in response
+
+    def test_demo_pages_carry_the_header(self):
+        secure = self.client.get(reverse("django_six_demos_index"), secure=True)
+        plain = self.client.get(reverse("django_six_demos_index"))
+
+        assert secure[reporting.HEADER] == f'csp="https://testserver{URL}"'
+        assert plain[reporting.HEADER] == f'csp="http://testserver{URL}"'
+        for response in (secure, plain):
+            assert "report-to csp" in response["Content-Security-Policy"]
+            assert f"report-uri {URL}" in response["Content-Security-Policy"]
