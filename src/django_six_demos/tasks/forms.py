@@ -1,0 +1,75 @@
+"""Forms of the background tasks demo: what each task is enqueued with."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Final
+
+from django import forms
+
+from django_six_demos.tasks.models import ScheduleExport
+
+# How the emails form hands its travel grant to the task.
+AS_JSON: Final = "json"
+AS_CLEANED: Final = "cleaned"
+
+
+class EmailsForm(forms.Form):
+    """Send the acceptance emails, optionally with a travel grant.
+
+    A form cleans a decimal field to a ``Decimal``, which is not JSON: the
+    ``arguments`` choice passes it as a string (accepted) or as is (refused by
+    ``enqueue()`` with a ``TypeError``, before anything is stored).
+    """
+
+    travel_grant = forms.DecimalField(
+        label="Travel grant (EUR)",
+        required=False,
+        min_value=Decimal(0),
+        max_digits=7,
+        decimal_places=2,
+        initial=Decimal("250.00"),
+        help_text="Mentioned in each email; leave empty for none.",
+    )
+    arguments = forms.ChoiceField(
+        label="Pass the grant to the task",
+        choices=[
+            (AS_JSON, 'as a string, "250.00" (JSON: accepted)'),
+            (AS_CLEANED, "as the Decimal the form cleaned (not JSON: refused)"),
+        ],
+        initial=AS_JSON,
+        widget=forms.RadioSelect,
+    )
+
+    def task_kwargs(self) -> dict[str, Any]:
+        """Return the task's keyword arguments, converted to JSON or not, as chosen."""
+        grant: Decimal | None = self.cleaned_data["travel_grant"]
+        if self.cleaned_data["arguments"] == AS_CLEANED:
+            return {"travel_grant": grant}
+        return {"travel_grant": None if grant is None else str(grant)}
+
+
+class ExportForm(forms.Form):
+    """Build the schedule as a CSV or iCalendar file."""
+
+    format = forms.ChoiceField(
+        choices=ScheduleExport.Format.choices,
+        initial=ScheduleExport.Format.CSV,
+        widget=forms.RadioSelect,
+    )
+    delay_ms = forms.TypedChoiceField(
+        label="Speed",
+        coerce=int,
+        choices=[
+            (0, "As fast as it can"),
+            (50, "Slowly, 50 ms per talk, to watch the progress bar"),
+        ],
+        initial=0,
+        widget=forms.RadioSelect,
+    )
+
+
+class FailureForm(forms.Form):
+    """Enqueue a task that raises, with this message."""
+
+    message = forms.CharField(max_length=200, initial="Failed on demand")

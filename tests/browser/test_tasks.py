@@ -1,0 +1,80 @@
+"""The background tasks demo in a real browser: enqueue, watch the status, download."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from django_six_demos.tasks.tasks import CSV_HEADER
+
+STATUS_PAGE = re.compile(r"/tasks/[0-9a-f-]{36}/$")
+
+
+@pytest.fixture
+def seeded(transactional_db):
+    call_command("demos_seed", verbosity=0)
+
+
+def run_worker():
+    """Run the worker here, in the test thread: the live server shares the test database."""
+    call_command(
+        "db_worker", batch=True, reload=False, startup_delay=False, queue_name="*", verbosity=0
+    )
+
+
+def test_export_reaches_successful_by_polling_and_downloads(strict_page, live_server, seeded):
+    strict_page.goto(live_server.url + "/tasks/")
+    export_form = strict_page.locator("form", has=strict_page.get_by_text("Build the export"))
+    export_form.get_by_label("CSV (spreadsheets)").check()
+
+    export_form.get_by_role("button", name="Build the export").click()
+
+    expect(strict_page).to_have_url(STATUS_PAGE)
+    badge = strict_page.locator("#task-status .task-status-badge")
+    expect(badge).to_have_text("READY")
+    run_worker()
+    # No reload: htmx polls the status partial every second until the task is finished.
+    expect(badge).to_have_text("SUCCESSFUL")
+    expect(strict_page.locator("#export-progress")).to_have_attribute("value", re.compile(r"\d+"))
+    assert strict_page.locator("#demo-inspector .rendered-template").inner_text() == (
+        "django_six_demos/tasks/status.html#status"
+    )
+
+    with strict_page.expect_download() as download_info:
+        strict_page.get_by_role("link", name="Download conference-schedule.csv").click()
+    download = download_info.value
+
+    assert download.suggested_filename == "conference-schedule.csv"
+    rows = list(csv.reader(Path(download.path()).read_text(encoding="utf-8").splitlines()))
+    assert rows[0] == list(CSV_HEADER)
+    assert len(rows) > 1
+
+
+def test_a_failed_task_shows_its_traceback_and_is_re_enqueued(strict_page, live_server, seeded):
+    strict_page.goto(live_server.url + "/tasks/")
+    failure_form = strict_page.locator("form", has=strict_page.get_by_text("Fail on demand"))
+    failure_form.get_by_label("Message").fill("Broken in the browser")
+    failure_form.get_by_role("button", name="Enqueue a failing task").click()
+    expect(strict_page).to_have_url(STATUS_PAGE)
+    failed_url = strict_page.url
+
+    run_worker()
+
+    status = strict_page.locator("#task-status")
+    expect(status.locator(".task-status-badge")).to_have_text("FAILED")
+    expect(status.locator(".exception-class")).to_have_text(
+        "django_six_demos.tasks.tasks.DemoFailure"
+    )
+    expect(status.locator(".traceback")).to_contain_text("DemoFailure: Broken in the browser")
+
+    status.get_by_role("button", name="Re-enqueue as a new task").click()
+
+    expect(strict_page).to_have_url(STATUS_PAGE)
+    assert strict_page.url != failed_url
+    expect(strict_page.locator("#task-status .task-status-badge")).to_have_text("READY")
+    expect(strict_page.locator("#task-status .rerun")).to_contain_text("Re-enqueued from")
