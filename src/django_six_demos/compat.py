@@ -20,6 +20,8 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 DJANGO_LINE: Final = f"{django.VERSION[0]}.{django.VERSION[1]}"
+# The full running version, e.g. "6.1.3".
+DJANGO_VERSION: Final = django.get_version()
 
 # Django < 6.0: django-template-partials provides {% partialdef %} and "x.html#name".
 HAS_BUILTIN_PARTIALS: Final = django.VERSION >= (6, 0)
@@ -112,7 +114,7 @@ def feature_source(feature: str) -> FeatureSource:
     }
     is_core, backport = builtin[feature]
     if is_core:
-        return FeatureSource("Django", django.get_version(), True)
+        return FeatureSource("Django", DJANGO_VERSION, True)
     return FeatureSource(backport, _distribution_version(backport), False)
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import django
 from django import template
 
-from django_six_demos import frame
+from django_six_demos import compat, frame
 
 register = template.Library()
 
@@ -15,7 +14,7 @@ register = template.Library()
 @register.simple_tag
 def django_version() -> str:
     """Render the running Django version, e.g. ``6.1.3``."""
-    return django.get_version()
+    return compat.DJANGO_VERSION
 
 
 @register.simple_tag
