@@ -18,6 +18,10 @@ LAST_LINE = re.compile(
     r"\(frame off\)"
 )
 CSP_LAST_LINE = re.compile(r"csp: overhead=-?\d+\.\d% \(goal <= 5 %\), A/A=-?\d+\.\d%")
+SQLITE_LAST_LINE = re.compile(
+    r"sqlite: orm creates/s=\d+\.\d\dx writes/s at \d+ writers=(\d+\.\d\dx|inf) "
+    r"locked=\d+ lost=\d+ reads/s beside \d+ writers=\d+"
+)
 
 
 def run_quick(script: str) -> subprocess.CompletedProcess[str]:
@@ -63,3 +67,40 @@ def test_csp_benchmark_runs_and_prints_its_figures():
     assert any(line.startswith("  A/A control: the identical pair") for line in lines)
     assert any(line.startswith("CPU reference probe:") for line in lines)
     assert len([line for line in lines if re.match(r"  (PASS|FAIL)  ", line)]) == 1
+
+
+TASKS_LAST_LINE = re.compile(
+    r"tasks: p50=\d+ms max=\d+ms idle=\d+\.\d% throughput 1w=\d+/s 2w=\d+/s"
+)
+
+
+@pytest.mark.slow
+def test_tasks_benchmark_runs_and_prints_its_figures():
+    result = run_quick("benchmarks/tasks_latency.py")
+
+    assert result.returncode == 0, result.stderr
+    assert not result.stderr
+    lines = result.stdout.splitlines()
+    assert TASKS_LAST_LINE.fullmatch(lines[-1]), lines[-1]
+    # The latency and throughput tables, the probe and a verdict per goal.
+    assert any(line.startswith("  demos_worker --interval 0.1 ") for line in lines)
+    assert any(line.startswith("CPU reference probe:") for line in lines)
+    assert len([line for line in lines if re.match(r"  (PASS|FAIL)  ", line)]) == 4
+
+
+@pytest.mark.slow
+def test_sqlite_benchmark_runs_and_prints_its_figures():
+    result = run_quick("benchmarks/sqlite.py")
+
+    assert result.returncode == 0, result.stderr
+    assert not result.stderr
+    lines = result.stdout.splitlines()
+    assert SQLITE_LAST_LINE.fullmatch(lines[-1]), lines[-1]
+    # The settings read back, both parts, the probe and a verdict per goal.
+    assert any(line.startswith("  defaults: journal_mode=delete") for line in lines)
+    assert any(line.startswith("  production: journal_mode=wal") for line in lines)
+    assert any(line.startswith("  production/defaults creates/s") for line in lines)
+    assert any(line.startswith("Contention lab: read-then-write") for line in lines)
+    assert any(line.startswith("Readers: ") for line in lines)
+    assert any(line.startswith("CPU reference probe:") for line in lines)
+    assert len([line for line in lines if re.match(r"  (PASS|FAIL)  ", line)]) == 4

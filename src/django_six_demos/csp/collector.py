@@ -255,7 +255,7 @@ def _refuse(status: int, message: str) -> HttpResponse:
 
 def _declared_length(request: HttpRequest) -> int:
     try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
+        return int(request.headers.get("content-length") or 0)
     except ValueError:
         return 0
 
