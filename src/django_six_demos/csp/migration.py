@@ -10,7 +10,6 @@ https://django-csp.readthedocs.io/
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, NamedTuple
 
@@ -19,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
 from django_six_demos import compat, conf, frame, rooms
+from django_six_demos.settings_diff import DiffLine, settings_diff
 
 BEFORE_LABEL: Final = "Django 5.2 with django-csp"
 AFTER_LABEL: Final = "Django 6.0 and later, core"
@@ -107,30 +107,9 @@ def settings_code(
     return "\n".join(lines) + "\n"
 
 
-class DiffLine(NamedTuple):
-    text: str
-    # A CSS class: diff-file, diff-hunk, diff-add, diff-del or diff-context.
-    css: str
-
-
 def diff_lines(before: str, after: str) -> list[DiffLine]:
     """Return the unified diff from ``before`` to ``after``, line by line, classified."""
-    lines = difflib.unified_diff(
-        before.splitlines(),
-        after.splitlines(),
-        fromfile=f"settings.py ({BEFORE_LABEL})",
-        tofile=f"settings.py ({AFTER_LABEL})",
-        lineterm="",
-    )
-    return [DiffLine(line, _diff_class(line)) for line in lines]
-
-
-def _diff_class(line: str) -> str:
-    if line.startswith(("---", "+++")):
-        return "diff-file"
-    if line.startswith("@@"):
-        return "diff-hunk"
-    return {"+": "diff-add", "-": "diff-del"}.get(line[:1], "diff-context")
+    return settings_diff(before, after, before_label=BEFORE_LABEL, after_label=AFTER_LABEL)
 
 
 class Change(NamedTuple):
