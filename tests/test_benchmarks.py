@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +105,40 @@ def test_sqlite_benchmark_runs_and_prints_its_figures():
     assert any(line.startswith("Readers: ") for line in lines)
     assert any(line.startswith("CPU reference probe:") for line in lines)
     assert len([line for line in lines if re.match(r"  (PASS|FAIL)  ", line)]) == 4
+
+
+CRUD_LAST_LINE = re.compile(
+    r"crud: queries 10k/10=(\d+)/(\d+) p50=\d+\.\dms p99=\d+\.\dms at 16 connections "
+    r"req/s=\d+ p99 10k/10=\d+\.\d\dx \(frame on\)"
+)
+
+
+@pytest.mark.slow
+def test_crud_list_benchmark_runs_and_prints_its_figures():
+    pytest.importorskip("gunicorn", reason="gunicorn is in the 'example' dependency group")
+    if shutil.which("wrk") is None:
+        # CI must run it: there a missing wrk is a broken set-up, not a reason to skip.
+        if os.environ.get("CI"):
+            pytest.fail("wrk is not installed (apt-get install wrk); CI runs this benchmark")
+        pytest.skip("benchmarks/crud_list.py needs wrk (apt-get install wrk)")
+
+    result = run_quick("benchmarks/crud_list.py")
+
+    assert result.returncode == 0, result.stderr
+    assert not result.stderr
+    lines = result.stdout.splitlines()
+    last = CRUD_LAST_LINE.fullmatch(lines[-1])
+    assert last, lines[-1]
+    # The query count does not grow with the talks.
+    assert last[1] == last[2]
+    # The query table, both servers under load, the probe, the load and a verdict per goal.
+    assert any(line.startswith("  first page, frame on ") for line in lines)
+    for label in ("10,000 talks, frame on", "10 talks, frame on"):
+        assert any(line.startswith(f"  {label} ") for line in lines), label
+    assert any(line.startswith("CPU reference probe:") for line in lines)
+    assert any(line.startswith("Before the runs, load average:") for line in lines)
+    verdicts = [line for line in lines if re.match(r"  (PASS|FAIL)  ", line)]
+    assert len(verdicts) == 3
+    assert verdicts[0].startswith("  PASS  the same query count")
+    # Every answer under load was the page.
+    assert verdicts[2].startswith("  PASS  0 errors and 0 non-200 answers")
