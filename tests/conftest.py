@@ -3,9 +3,12 @@ from __future__ import annotations
 import importlib.util
 import os
 import socket
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connections
 
 # The browser tests need Playwright, which only the `browser` tox env installs;
 # elsewhere they are not even collected (they are deselected there anyway).
@@ -30,7 +33,9 @@ def unreachable_services() -> list[str]:
         try:
             socket.create_connection(address, timeout=2).close()
         except OSError as error:
-            problems.append(f"{name} at {address[0]}:{address[1]} ({variable}) is unreachable: {error}")
+            problems.append(
+                f"{name} at {address[0]}:{address[1]} ({variable}) is unreachable: {error}"
+            )
     return problems
 
 
@@ -44,3 +49,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(reason)
     for item in items:
         item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def _close_old_connections_outside_atomic_blocks(**kwargs: Any) -> None:
+    """``close_old_connections``, leaving alone a connection inside an atomic block."""
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _in_process_workers_keep_the_test_transaction() -> Iterator[None]:
+    """Let ``db_worker`` run inside a TestCase on every database.
+
+    The worker calls ``close_old_connections()`` around each task, which drops
+    a connection left in a transaction, as a TestCase's is. On the in-memory
+    SQLite test database closing does nothing, so the tests passed there; on
+    PostgreSQL it would close the test's connection and roll its data back.
+    As Django's test client does for requests, the tests keep the worker off
+    their transaction; a real worker is never inside one, so this changes
+    nothing else (TransactionTestCase connections are still closed).
+    """
+    from django_tasks_db.management.commands import db_worker
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            db_worker, "close_old_connections", _close_old_connections_outside_atomic_blocks
+        )
+        yield

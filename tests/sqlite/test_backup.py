@@ -34,6 +34,8 @@ from django.db import connections
 from django.test import SimpleTestCase
 
 from django_six_demos.sqlite import backup, contention
+from tests.databases import postgres_only
+from tests.sqlite.utils import default_database
 
 # Commits batches of three rows until the stop file appears (or 60 s pass),
 # with the production settings; exits 1 on any error, e.g. "database is locked".
@@ -128,6 +130,11 @@ def assert_is_one_commit_of_the_writer(path: Path, rows: int) -> None:
     assert rows > SEED_ROWS
 
 
+def site_database(name: object) -> dict[str, object]:
+    """A site whose default database is the SQLite file ``name``, whatever the suite runs on."""
+    return {"ENGINE": "django.db.backends.sqlite3", "NAME": name}
+
+
 class TemporaryDirectoryMixin:
     def setUp(self):
         directory = tempfile.TemporaryDirectory()
@@ -173,7 +180,7 @@ class BackupWhileWritingTests(TemporaryDirectoryMixin, SimpleTestCase):
         out = io.StringIO()
 
         with (
-            mock.patch.dict(connections["default"].settings_dict, {"NAME": self.source}),
+            default_database(site_database(self.source)),
             writer_running(self.source),
         ):
             call_command(
@@ -257,7 +264,7 @@ class BackupTests(TemporaryDirectoryMixin, SimpleTestCase):
 class BackupCommandTests(TemporaryDirectoryMixin, SimpleTestCase):
     def call(self, *args: str, name: object = None) -> str:
         out = io.StringIO()
-        with mock.patch.dict(connections["default"].settings_dict, {"NAME": name or self.source}):
+        with default_database(site_database(name or self.source)):
             call_command("demos_backup", *args, stdout=out)
         return out.getvalue()
 
@@ -322,7 +329,12 @@ class BackupCommandTests(TemporaryDirectoryMixin, SimpleTestCase):
             mock.patch.object(connection, "display_name", "PostgreSQL"),
             pytest.raises(CommandError, match="the 'default' database is PostgreSQL.*pg_dump"),
         ):
-            self.call(str(self.directory / "b.sqlite3"))
+            call_command("demos_backup", str(self.directory / "b.sqlite3"), stdout=io.StringIO())
+
+    @postgres_only
+    def test_refuses_a_postgresql_site_with_advice(self):
+        with pytest.raises(CommandError, match="the 'default' database is PostgreSQL.*pg_dump"):
+            call_command("demos_backup", str(self.directory / "b.sqlite3"), stdout=io.StringIO())
 
     def test_refuses_bad_page_counts_and_delays(self):
         for args in (["--pages=0"], ["--pages=-2"], ["--pages=x"], ["--step-delay=99"]):

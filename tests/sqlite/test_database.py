@@ -19,6 +19,7 @@ from django_six_demos.sqlite.database import (
     recommended_values,
     sqlite_database,
 )
+from tests.databases import sqlite_only
 from tests.sqlite.utils import default_database
 
 RECOMMENDED = {
@@ -140,6 +141,7 @@ class LiveValuesTests(TestCase):
         ]
 
 
+@sqlite_only("Reads the PRAGMAs of the in-memory SQLite test database")
 class TestDatabaseTests(TestCase):
     def test_the_in_memory_test_database_reports_what_it_can(self):
         live = live_values(connection)

@@ -20,6 +20,7 @@ from django_six_demos import compat
 from django_six_demos.sqlite.database import sqlite_database
 from django_six_demos.sqlite.models import ContentionRun
 from django_six_demos.sqlite.views import LAB, charts, result_rows
+from tests.databases import postgres_only
 from tests.sqlite.utils import default_database
 
 INDEX = reverse("django_six_demos_sqlite:index")
@@ -184,6 +185,44 @@ class LabPageTests(TestCase):
         assert "These measurements apply to SQLite; this site runs on PostgreSQL." in " ".join(
             response.text.split()
         )
+
+
+@postgres_only
+class OnPostgreSQLTests(TestCase):
+    """The room on a site that really runs on PostgreSQL (no mocked vendor)."""
+
+    def test_the_settings_page_says_they_apply_to_sqlite_and_queries_nothing(self):
+        with self.assertNumQueries(0):
+            response = self.client.get(INDEX)
+
+        text = " ".join(response.text.split())
+        assert response.status_code == 200
+        assert (
+            "These settings and measurements apply to SQLite; this site runs on PostgreSQL, "
+            "so there is nothing to read live here." in text
+        )
+        page = response.text.split('<aside class="frame"')[0]
+        assert '<th scope="col">Live</th>' not in page
+
+    def test_the_lab_says_its_figures_describe_sqlite(self):
+        response = self.client.get(LAB_URL)
+
+        assert response.status_code == 200
+        assert "These measurements apply to SQLite; this site runs on PostgreSQL." in " ".join(
+            response.text.split()
+        )
+
+    @override_settings(TASKS=DUMMY)
+    def test_a_lab_run_is_stored_in_postgresql_and_its_page_answers(self):
+        compat.default_task_backend.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(START, {"writers": "2", "readers": "0", "seconds": "1"})
+
+        run = ContentionRun.objects.get()
+        assert response["Location"] == reverse("django_six_demos_sqlite:run", args=[run.pk])
+        [result] = compat.default_task_backend.results
+        assert result.args == [run.pk]
+        assert self.client.get(response["Location"]).status_code == 200
 
 
 @override_settings(TASKS=DUMMY)

@@ -19,7 +19,10 @@ def default_database(config: dict[str, Any]) -> Iterator[BaseDatabaseWrapper]:
     ``connections["default"]``, so swapping in a wrapper built from a file
     database's settings shows them what a deployed site would. The wrapper
     comes from its own ConnectionHandler, which fills in Django's defaults.
-    Use it in a TestCase: SimpleTestCase refuses to open the "default" alias.
+    It is SQLite whatever the suite's database is (PostgreSQL with
+    DATABASE_URL). Use it in a TestCase when something queries it
+    (SimpleTestCase refuses the "default" alias); demos_backup only reads
+    its settings and the file.
     """
     wrapper = ConnectionHandler({DEFAULT_DB_ALIAS: config})[DEFAULT_DB_ALIAS]
     original = connections[DEFAULT_DB_ALIAS]
