@@ -57,3 +57,21 @@ DATABASES = {
 STATIC_URL = "/static/"
 
 globals().update(compat.mail_settings("django.core.mail.backends.locmem.EmailBackend"))
+
+# -- Task backend: RQ -------------------------------------------------------------
+# DEMOS_TASKS_BACKEND=rq (tox -e py313-django61-rq) runs the tasks on RQ, configured
+# with the same helpers as the example project, on the Redis server of REDIS_URL.
+# As Django does with its test_ database, the tests keep off the database that
+# REDIS_URL names: they use database DEMOS_TEST_REDIS_DB (default 15) on that
+# server, and empty the demo's queues there around each test
+# (tests/tasks/conftest.py). tests/conftest.py skips the run (or fails it, with CI
+# set) when the server cannot be reached.
+if os.environ.get("DEMOS_TASKS_BACKEND") == "rq":
+    from urllib.parse import urlsplit
+
+    _redis = urlsplit(os.environ["REDIS_URL"])
+    TEST_REDIS_URL = _redis._replace(
+        path=f"/{os.environ.get('DEMOS_TEST_REDIS_DB', '15')}"
+    ).geturl()
+    INSTALLED_APPS += [conf.RQ_APP]
+    globals().update(conf.rq_task_settings(TEST_REDIS_URL))

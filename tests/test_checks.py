@@ -122,6 +122,16 @@ class CheckTests(SimpleTestCase):
         with override_settings(TASKS=tasks):
             assert check_ids() == ["django_six_demos.W009"]
 
+    def test_w009_silent_for_the_rq_backend(self):
+        # The check reads the setting only: django-tasks-rq need not be installed.
+        tasks = conf.rq_task_settings("redis://localhost:6379/0")["TASKS"]
+        with override_settings(TASKS=tasks):
+            assert checks.check_tasks_backend(None) == []
+        with override_settings(TASKS={"default": {"BACKEND": compat.DUMMY_TASK_BACKEND}}):
+            [warning] = checks.check_tasks_backend(None)
+        assert warning.id == "django_six_demos.W009"
+        assert "not django-tasks-db's or django-tasks-rq's" in warning.msg
+
     def test_w010_sqlite_without_wal_and_immediate(self):
         databases = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
         with mock.patch.dict("django.db.connections.settings", databases):

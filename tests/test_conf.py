@@ -43,6 +43,15 @@ class InstalledAppsTests(SimpleTestCase):
         with pytest.raises(ValueError, match="Unknown demos"):
             conf.installed_apps(demos=["partials", "blog"])
 
+    def test_rq_adds_django_rq_before_the_demos_and_keeps_django_tasks_db(self):
+        apps = conf.installed_apps(rq=True)
+
+        assert apps.count(conf.RQ_APP) == 1
+        assert apps.index(conf.RQ_APP) < apps.index("django_six_demos")
+        assert "django_tasks_db" in apps
+        assert [app for app in apps if app != conf.RQ_APP] == conf.installed_apps()
+        assert conf.RQ_APP not in conf.installed_apps()
+
 
 class MiddlewareTests(SimpleTestCase):
     def test_csp_after_security_and_htmx_after_common(self):
@@ -212,3 +221,61 @@ class StrictCspTests(SimpleTestCase):
         assert policy["report-uri"] == ["/demos/csp/report/"]
         assert policy["report-to"] == [conf.CSP_REPORT_GROUP]
         assert result[conf.REPORTING_ENDPOINTS_SETTING] == {"csp": "/demos/csp/report/"}
+
+
+class RQTaskSettingsTests(SimpleTestCase):
+    def test_tasks_on_rq_with_every_queue_on_the_same_redis(self):
+        result = conf.rq_task_settings("redis://redis.internal:6379/2")
+
+        assert result == {
+            "TASKS": {
+                "default": {
+                    "BACKEND": "django_tasks_rq.RQBackend",
+                    "QUEUES": ["default", "emails", "exports"],
+                }
+            },
+            "RQ_QUEUES": {
+                "default": {"URL": "redis://redis.internal:6379/2"},
+                "emails": {"URL": "redis://redis.internal:6379/2"},
+                "exports": {"URL": "redis://redis.internal:6379/2"},
+            },
+        }
+        assert result["TASKS"]["default"]["BACKEND"] == compat.RQ_TASK_BACKEND
+
+    def test_the_demo_queues_are_the_default(self):
+        queues = conf.rq_task_settings("redis://localhost")["TASKS"]["default"]["QUEUES"]
+
+        assert queues == list(conf.TASK_QUEUES) == conf.tasks_setting()["default"]["QUEUES"]
+
+    def test_chosen_queues_each_get_an_rq_queue(self):
+        result = conf.rq_task_settings("redis://localhost", queues=("high", "low"))
+
+        assert result["TASKS"]["default"]["QUEUES"] == ["high", "low"]
+        assert list(result["RQ_QUEUES"]) == ["high", "low"]
+
+    def test_no_queue_is_refused(self):
+        with pytest.raises(ValueError, match="at least one queue"):
+            conf.rq_task_settings("redis://localhost", queues=[])
+
+    def test_it_replaces_the_tasks_of_demo_settings(self):
+        settings = {**conf.demo_settings([]), **conf.rq_task_settings("redis://localhost")}
+
+        assert settings["TASKS"]["default"]["BACKEND"] == compat.RQ_TASK_BACKEND
+        assert "RQ_QUEUES" in settings
+
+    def test_the_worker_command(self):
+        assert conf.rq_worker_command() == [
+            "rqworker",
+            "--job-class",
+            "django_tasks_rq.Job",
+            "default",
+            "emails",
+            "exports",
+        ]
+        assert conf.rq_worker_command(queues=["emails"], with_scheduler=True) == [
+            "rqworker",
+            "--job-class",
+            conf.RQ_JOB_CLASS,
+            "--with-scheduler",
+            "emails",
+        ]

@@ -41,6 +41,7 @@ ENV_VARS = (
     "DJANGO_SECURE_SSL_REDIRECT",
     "DJANGO_BEHIND_PROXY",
     "DATABASE_URL",
+    "REDIS_URL",
     "EXAMPLE_DATA_DIR",
     "EXAMPLE_STATIC_ROOT",
 )
@@ -252,6 +253,21 @@ def test_database_url_wins_over_sqlite(monkeypatch):
     assert database["NAME"] == "demos"
     assert database["CONN_MAX_AGE"] == 600
     assert database["CONN_HEALTH_CHECKS"] is True
+
+
+@pytest.mark.usefixtures("import_settings")
+def test_redis_url_moves_the_tasks_to_rq(monkeypatch):
+    from django_six_demos import conf
+
+    assert "django_rq" not in load("example.settings.development").INSTALLED_APPS
+    monkeypatch.setenv("REDIS_URL", "redis://redis.internal:6379/3")
+    settings = load("example.settings.development")
+
+    rq = conf.rq_task_settings("redis://redis.internal:6379/3")
+    assert rq["TASKS"] == settings.TASKS
+    assert rq["RQ_QUEUES"] == settings.RQ_QUEUES
+    assert settings.INSTALLED_APPS.count("django_rq") == 1
+    assert "django_tasks_db" in settings.INSTALLED_APPS
 
 
 @pytest.mark.usefixtures("import_settings")

@@ -209,15 +209,20 @@ def check_crud_requirements(
 def check_tasks_backend(
     app_configs: Sequence[AppConfig] | None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """W009: the tasks demo shows a real worker, which needs django-tasks-db."""
+    """W009: the tasks demo shows a real worker: django-tasks-db's, or RQ's.
+
+    django-tasks-rq checks its own needs (django_rq installed, every queue in
+    RQ_QUEUES) with errors of its own, so W009 only asks for one of the two.
+    """
     if not compat.tasks_api_importable():
         return []  # E001 already says to install django-tasks.
     tasks = getattr(settings, "TASKS", None) or {}
     backend = tasks.get(compat.DEFAULT_TASK_BACKEND_ALIAS, {}).get("BACKEND")
-    if backend != compat.DATABASE_TASK_BACKEND:
+    if backend not in (compat.DATABASE_TASK_BACKEND, compat.RQ_TASK_BACKEND):
         return [
             Warning(
-                f"The default TASKS backend is {backend!r}, not django-tasks-db's.",
+                f"The default TASKS backend is {backend!r}, not django-tasks-db's or "
+                "django-tasks-rq's.",
                 hint="Set TASKS = django_six_demos.conf.tasks_setting() to run the worker demo.",
                 id="django_six_demos.W009",
             )

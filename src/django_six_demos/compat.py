@@ -540,6 +540,29 @@ else:
 IMMEDIATE_TASK_BACKEND: Final = f"{TASKS_PACKAGE}.backends.immediate.ImmediateBackend"
 DUMMY_TASK_BACKEND: Final = f"{TASKS_PACKAGE}.backends.dummy.DummyBackend"
 DATABASE_TASK_BACKEND: Final = "django_tasks_db.DatabaseBackend"
+# Built on the django-tasks backport on every line, Django 6.x included.
+RQ_TASK_BACKEND: Final = "django_tasks_rq.RQBackend"
+
+
+def task_result_does_not_exist() -> tuple[type[Exception], ...]:
+    """Return the classes a backend may raise for an unknown result id, for ``except``.
+
+    Django 6.0+: core's ``TaskResultDoesNotExist``, plus the backport's when
+    django-tasks is installed: django-tasks-rq builds on the backport on every
+    line, so its ``get_result()`` raises the backport's class, which is not
+    core's. Django 5.2: the backport's.
+    """
+    errors: list[type[Exception]] = []
+    if HAS_BUILTIN_TASKS:
+        from django.tasks.exceptions import TaskResultDoesNotExist as CoreDoesNotExist
+
+        errors.append(CoreDoesNotExist)
+    if _importable("django_tasks"):
+        from django_tasks.exceptions import TaskResultDoesNotExist as BackportDoesNotExist
+
+        errors.append(BackportDoesNotExist)
+    return tuple(errors)
+
 
 __all__ = [
     "DEFAULT_TASK_BACKEND_ALIAS",

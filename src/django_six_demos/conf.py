@@ -35,6 +35,12 @@ DJANGO_TEMPLATES: Final = "django.template.backends.django.DjangoTemplates"
 # The tasks demo's queues: acceptance emails and schedule exports each get their
 # own, so a worker can be pointed at one (db_worker --queue-name emails).
 TASK_QUEUES: Final = ("default", "emails", "exports")
+# django-rq's app: the RQ backend's own check requires it in INSTALLED_APPS
+# (its queue configuration and its rqworker command live there).
+RQ_APP: Final = "django_rq"
+# RQ runs the jobs django-tasks-rq enqueues only with this job class, which
+# turns a job back into a task call and records its result for get_result().
+RQ_JOB_CLASS: Final = "django_tasks_rq.Job"
 
 _SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 _WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
@@ -42,12 +48,16 @@ _COMMON_MIDDLEWARE = "django.middleware.common.CommonMiddleware"
 _GZIP_MIDDLEWARE = "django.middleware.gzip.GZipMiddleware"
 
 
-def installed_apps(*, demos: Iterable[str] = DEMOS) -> list[str]:
+def installed_apps(*, demos: Iterable[str] = DEMOS, rq: bool = False) -> list[str]:
     """Return the INSTALLED_APPS entries for the demos and what they need.
 
     On Django 5.2 this includes the backports that can be imported; a missing
     one is left out so that the django_six_demos.E001 check can say what to
     install, instead of Django failing with an ImportError first.
+
+    ``rq=True`` adds django-rq's app, which the RQ task backend needs (see
+    :func:`rq_task_settings`). django-tasks-db stays listed: the tasks demo's
+    pages import its model, and its empty table costs nothing.
     """
     demos = list(demos)
     unknown = sorted(set(demos) - set(DEMOS))
@@ -58,6 +68,8 @@ def installed_apps(*, demos: Iterable[str] = DEMOS) -> list[str]:
     # django-tasks-db imports django.tasks, or django_tasks on Django 5.2.
     if "tasks" in demos and compat.tasks_api_importable():
         apps.append("django_tasks_db")
+    if rq:
+        apps.append(RQ_APP)
     if "crud" in demos:
         apps.append("neapolitan")
     apps += ["django_six_demos", "django_six_demos.conference"]
@@ -203,6 +215,61 @@ def tasks_setting(*, queues: Sequence[str] = TASK_QUEUES) -> dict[str, Any]:
             "QUEUES": list(queues),
         }
     }
+
+
+def rq_task_settings(redis_url: str, *, queues: Sequence[str] = TASK_QUEUES) -> dict[str, Any]:
+    """Return TASKS and RQ_QUEUES that run the tasks on RQ, with Redis at ``redis_url``.
+
+    For a site that outgrows one machine: django-tasks-rq's backend keeps the
+    queues in Redis, and ``manage.py rqworker`` processes run them, on as many
+    hosts as needed (:func:`rq_worker_command`). Every queue of ``TASKS`` gets
+    an ``RQ_QUEUES`` entry on the same connection, so one worker can serve all
+    of them. Use it after :func:`demo_settings`, whose TASKS it replaces, with
+    django-rq's app installed (``installed_apps(rq=True)``)::
+
+        INSTALLED_APPS = [..., *conf.installed_apps(rq=True)]
+        globals().update(conf.demo_settings(MIDDLEWARE, TEMPLATES))
+        globals().update(conf.rq_task_settings(os.environ["REDIS_URL"]))
+
+    Needs ``pip install django-tasks-rq`` (it brings django-rq, rq and redis).
+    django-tasks-rq is built on the django-tasks backport on every Django
+    line (its tasks, results and exceptions are ``django_tasks`` classes, on
+    Django 6.x too). RQ has no priorities, and django-tasks-rq 0.12 refuses
+    any priority but the default 0 with ``InvalidTaskError``. A successful
+    result is kept for 500 seconds (RQ's worker default), a failed one for a
+    year.
+    """
+    queues = list(queues)
+    if not queues:
+        raise ValueError("rq_task_settings() needs at least one queue.")
+    return {
+        "TASKS": {
+            "default": {
+                "BACKEND": compat.RQ_TASK_BACKEND,
+                "QUEUES": queues,
+            }
+        },
+        "RQ_QUEUES": {queue: {"URL": redis_url} for queue in queues},
+    }
+
+
+def rq_worker_command(
+    *, queues: Sequence[str] = TASK_QUEUES, with_scheduler: bool = False
+) -> list[str]:
+    """Return the ``manage.py`` arguments that start an RQ worker for ``queues``.
+
+    ``["rqworker", "--job-class", "django_tasks_rq.Job", "default", ...]``:
+    django-rq's worker, with the job class that runs django-tasks-rq's jobs,
+    on every queue of :func:`rq_task_settings` (RQ serves them in the order
+    given). Run it as ``python manage.py rqworker --job-class
+    django_tasks_rq.Job default emails exports``.
+
+    ``with_scheduler=True`` adds ``--with-scheduler``: RQ holds a deferred
+    task (``.using(run_after=...)``) in its scheduler, and without one it
+    stays READY for good. The demo's tasks are never deferred.
+    """
+    scheduler = ["--with-scheduler"] if with_scheduler else []
+    return ["rqworker", "--job-class", RQ_JOB_CLASS, *scheduler, *queues]
 
 
 def demo_settings(

@@ -9,11 +9,9 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import SimpleTestCase, TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
-from django_tasks_db.models import DBTaskResult
 
 from django_six_demos import compat, conf
 from django_six_demos.conference.models import Speaker, Talk
@@ -36,6 +34,14 @@ from django_six_demos.tasks.tasks import (
     send_acceptance_emails,
     speaker_email,
 )
+from tests.tasks.backends import (
+    ON_RQ,
+    get_result,
+    invalid_task_errors,
+    run_worker,
+    stored_ids,
+    tasks_backend,
+)
 
 User = get_user_model()
 
@@ -43,13 +49,6 @@ DUMMY = {"default": {"BACKEND": compat.DUMMY_TASK_BACKEND, "QUEUES": list(conf.T
 IMMEDIATE = {
     "default": {"BACKEND": compat.IMMEDIATE_TASK_BACKEND, "QUEUES": list(conf.TASK_QUEUES)}
 }
-
-
-def run_worker():
-    """Run django-tasks-db's worker in this process until no task is left."""
-    call_command(
-        "db_worker", batch=True, reload=False, startup_delay=False, queue_name="*", verbosity=0
-    )
 
 
 def talk(pk, title, *, track="web", duration=30, speaker=None, **fields):
@@ -215,7 +214,8 @@ class SpeakerEmailTests(TestCase):
 @override_settings(TASKS=DUMMY)
 class EnqueueTests(TestCase):
     def setUp(self):
-        compat.default_task_backend.clear()
+        self.dummy = tasks_backend(send_acceptance_emails)
+        self.dummy.clear()
 
     def test_each_task_goes_to_its_queue(self):
         results = [
@@ -227,7 +227,7 @@ class EnqueueTests(TestCase):
 
         assert [r.task.queue_name for r in results] == ["emails", "exports", "default", "default"]
         assert all(r.status == compat.TaskResultStatus.READY for r in results)
-        assert compat.default_task_backend.results == results
+        assert self.dummy.results == results
 
     def test_every_queue_the_tasks_use_is_in_the_tasks_setting(self):
         queues = {t.queue_name for t in (send_acceptance_emails, build_schedule_export)}
@@ -242,7 +242,7 @@ class EnqueueTests(TestCase):
         with pytest.raises(ValueError, match="Unsupported value"):
             fail_on_demand.enqueue(b"\xff")
 
-        assert compat.default_task_backend.results == []
+        assert self.dummy.results == []
 
     def test_only_the_export_is_marked_idempotent(self):
         assert reaper.is_idempotent(build_schedule_export.module_path)
@@ -250,6 +250,7 @@ class EnqueueTests(TestCase):
             assert not reaper.is_idempotent(other.module_path)
 
     @pytest.mark.skipif(not compat.HAS_BUILTIN_TASKS, reason="Django 6.0+")
+    @pytest.mark.skipif(ON_RQ, reason="django-tasks-rq makes backport tasks (test_rq.py)")
     def test_tasks_are_djangos_own_on_django_6(self):
         from django.tasks import Task
 
@@ -264,18 +265,20 @@ class EnqueueTests(TestCase):
         assert compat.TASKS_PACKAGE == "django_tasks"
 
 
-class DatabaseEnqueueTests(TestCase):
-    def test_non_json_arguments_store_no_row(self):
+class StoredEnqueueTests(TestCase):
+    """The configured backend (django-tasks-db, or RQ) stores nothing it refuses."""
+
+    def test_non_json_arguments_store_nothing(self):
         with pytest.raises(TypeError):
             send_acceptance_emails.enqueue(travel_grant=Decimal("1"))
 
-        assert DBTaskResult.objects.count() == 0
+        assert stored_ids() == set()
 
-    def test_an_unknown_queue_is_refused_and_stores_no_row(self):
-        with pytest.raises(compat.InvalidTask):
+    def test_an_unknown_queue_is_refused_and_stores_nothing(self):
+        with pytest.raises(invalid_task_errors()):
             fail_on_demand.using(queue_name="nowhere").enqueue("boom")
 
-        assert DBTaskResult.objects.count() == 0
+        assert stored_ids() == set()
 
 
 @override_settings(TASKS=IMMEDIATE)
@@ -300,7 +303,10 @@ class ImmediateTests(TestCase):
 
 
 class WorkerTests(TestCase):
-    """The real path: django-tasks-db stores the task, ``db_worker --batch`` runs it."""
+    """The real path: the backend stores the task, its worker runs it.
+
+    django-tasks-db and ``db_worker --batch``, or RQ and a burst ``rqworker``.
+    """
 
     @classmethod
     def setUpTestData(cls):
@@ -442,14 +448,14 @@ class OnCommitTests(TestCase):
                 export = ScheduleExport.objects.create(format="csv")
                 transaction.on_commit(lambda: build_schedule_export.enqueue(export.pk))
             # Until the transaction commits, there is nothing for a worker to run.
-            assert DBTaskResult.objects.count() == 0
+            assert stored_ids() == set()
 
         [enqueue] = callbacks
         enqueue()
         run_worker()
 
-        [row] = DBTaskResult.objects.all()
-        assert row.status == compat.TaskResultStatus.SUCCESSFUL
+        [result_id] = stored_ids()
+        assert get_result(result_id).status == compat.TaskResultStatus.SUCCESSFUL
         export.refresh_from_db()
         assert export.is_ready
 

@@ -27,7 +27,9 @@ from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.slow
+from tests.tasks.backends import tasks_db_only
+
+pytestmark = [pytest.mark.slow, tasks_db_only("db_worker's behaviour on faults (SIGKILL, SIGTERM)")]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MANAGE_PY = ROOT / "example_project" / "manage.py"
@@ -35,7 +37,13 @@ TABLE = "django_tasks_database_dbtaskresult"
 WORKER_LOST = "django_six_demos.tasks.reaper.WorkerLost"
 TIMEOUT = 60.0
 # The project's variables that must not leak in from the environment of the test run.
-ENV_VARS = ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "EXAMPLE_DATA_DIR", "EXAMPLE_STATIC_ROOT")
+ENV_VARS = (
+    "DJANGO_SETTINGS_MODULE",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "EXAMPLE_DATA_DIR",
+    "EXAMPLE_STATIC_ROOT",
+)
 WORKER = ["--no-reload", "--no-startup-delay", "--interval", "0.1"]
 
 # Enqueue [task name, args, kwargs] calls from FAULT_CALLS; print each id.

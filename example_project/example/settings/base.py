@@ -7,6 +7,10 @@ call for MIDDLEWARE, TEMPLATES, the strict CSP and TASKS.
 Environment:
 
 - ``DATABASE_URL``: any database dj-database-url understands; without it, SQLite.
+- ``REDIS_URL``: run the tasks on RQ, with Redis there (``redis://host:6379/0``),
+  instead of in the database; needs ``pip install django-tasks-rq``. The worker
+  is then ``manage.py rqworker --job-class django_tasks_rq.Job default emails
+  exports`` (``manage.py demo`` starts it).
 - ``EXAMPLE_DATA_DIR``: where the SQLite file ``db.sqlite3`` lives (default:
   the ``example_project`` directory).
 - ``EXAMPLE_QUEUE_DB=1``: keep the task queue in its own SQLite file,
@@ -117,6 +121,14 @@ if os.environ.get("EXAMPLE_QUEUE_DB") == "1" and not os.environ.get("DATABASE_UR
     DATABASES["tasks"] = sqlite_database(DATA_DIR, file_name="tasks.sqlite3")
     DATABASE_ROUTERS = ["django_six_demos.sqlite.routers.TaskQueueRouter"]
 # [/queue-database]
+
+# [redis-queue]
+# A queue several machines can share: RQ on Redis (django-tasks-rq) instead of
+# the database. Configuration only; the demos' code stays the same.
+if os.environ.get("REDIS_URL"):
+    INSTALLED_APPS += [conf.RQ_APP]
+    globals().update(conf.rq_task_settings(os.environ["REDIS_URL"]))
+# [/redis-queue]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

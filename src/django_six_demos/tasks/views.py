@@ -6,12 +6,15 @@ The room page enqueues four tasks. Each enqueue waits for the transaction to
 commit (``transaction.on_commit``), then the browser goes to the task's status
 page, which htmx polls until the task is finished (the view then answers 286,
 htmx's "stop polling"). A failed task can be re-enqueued as a new task. The
-queue dashboard reads django-tasks-db's own table.
+queue dashboard reads django-tasks-db's own table; with another backend (such
+as django-tasks-rq, for a site on several machines) the room says so instead,
+and every other page works the same.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,7 +32,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
-from django_six_demos import compat, rooms
+from django_six_demos import compat, conf, rooms
 from django_six_demos.tasks.forms import EmailsForm, ExportForm, FailureForm
 from django_six_demos.tasks.models import Rerun, ScheduleExport
 
@@ -206,6 +209,50 @@ def _backend_path() -> str:
     return f"{type(backend).__module__}.{type(backend).__qualname__}"
 
 
+def _is_database_backend(backend: BaseTaskBackend) -> bool:
+    return isinstance(backend, DatabaseBackend)
+
+
+def _is_rq_backend(backend: BaseTaskBackend) -> bool:
+    # django-tasks-rq is optional: without it, no backend can be its.
+    try:
+        from django_tasks_rq import RQBackend
+    except ImportError:
+        return False
+    return isinstance(backend, RQBackend)
+
+
+def worker_command() -> str | None:
+    """Return the command that starts a worker for the default backend, or None.
+
+    django-tasks-db: ``db_worker`` on every queue. django-tasks-rq: django-rq's
+    ``rqworker`` with django-tasks-rq's job class, on the backend's queues.
+    Other backends: None (the immediate and dummy backends have no worker; for
+    anything else the demo cannot know).
+    """
+    backend = _default_backend()
+    if _is_database_backend(backend):
+        return WORKER_COMMAND
+    if _is_rq_backend(backend):
+        args = conf.rq_worker_command(queues=sorted(backend.queues))
+        return f"python manage.py {shlex.join(args)}"
+    return None
+
+
+def _dashboard_context() -> dict[str, Any]:
+    """The dashboard partial's context: the counts, or why there are none."""
+    backend = _default_backend()
+    if _is_database_backend(backend):
+        return {"dashboard": queue_dashboard()}
+    # django.tasks has no API to list a queue: only django-tasks-db's table
+    # can be read here. Say so rather than show counts of an unused table.
+    return {
+        "dashboard": None,
+        "backend_path": _backend_path(),
+        "backend_is_rq": _is_rq_backend(backend),
+    }
+
+
 def _room_page(
     request: HttpRequest,
     *,
@@ -214,6 +261,8 @@ def _room_page(
     export_form: ExportForm | None = None,
     failure_form: FailureForm | None = None,
 ) -> TemplateResponse:
+    backend = _default_backend()
+    backend_is_rq = _is_rq_backend(backend)
     return TemplateResponse(
         request,
         INDEX,
@@ -222,13 +271,14 @@ def _room_page(
             "sources": rooms.sources("tasks"),
             "api": compat.feature_source("tasks"),
             "tasks_package": compat.TASKS_PACKAGE,
-            "backend_path": _backend_path(),
-            "backend_is_database": isinstance(_default_backend(), DatabaseBackend),
-            "worker_command": WORKER_COMMAND,
+            "backend_is_database": _is_database_backend(backend),
+            "worker_command": worker_command(),
             "emails_form": emails_form or EmailsForm(),
             "export_form": export_form or ExportForm(),
             "failure_form": failure_form or FailureForm(),
-            "dashboard": queue_dashboard(),
+            **_dashboard_context(),
+            "backend_is_rq": backend_is_rq,
+            "backend_path": _backend_path(),
         },
         status=status,
     )
@@ -243,7 +293,7 @@ def index(request: HtmxHttpRequest) -> TemplateResponse:
     htmx polls the same URL for the dashboard alone.
     """
     if request.htmx:
-        return TemplateResponse(request, f"{INDEX}#dashboard", {"dashboard": queue_dashboard()})
+        return TemplateResponse(request, f"{INDEX}#dashboard", _dashboard_context())
     return _room_page(request)
 
 
@@ -322,14 +372,16 @@ def _get_result(result_id: str) -> AnyResult:
     """Return the default backend's result ``result_id``, or raise Http404."""
     try:
         return _default_backend().get_result(result_id)
-    except compat.TaskResultDoesNotExist:
+    except compat.task_result_does_not_exist():
         raise Http404(f"No task result {result_id}.") from None
     except NotImplementedError:
         raise Http404(
             f"The default task backend ({_backend_path()}) cannot look results up."
         ) from None
-    except ImportError as error:
-        # The stored task path no longer imports (the code changed).
+    except (ImportError, AttributeError, ValueError) as error:
+        # The stored task path no longer imports (the code changed):
+        # django-tasks-db raises ImportError; RQ's import_attribute raises
+        # ValueError (no such module) or AttributeError (no such name).
         raise Http404(
             f"Task result {result_id} names a task that cannot be imported: {error}"
         ) from error
@@ -360,7 +412,7 @@ def _status_context(result: AnyResult) -> dict[str, Any]:
         "rerun": rerun,
         "rerun_of": Rerun.objects.filter(new_id=result.id).first(),
         "can_rerun": result.status == compat.TaskResultStatus.FAILED and rerun is None,
-        "worker_command": WORKER_COMMAND,
+        "worker_command": worker_command(),
     }
 
 

@@ -6,7 +6,9 @@ two child processes and watches them:
 - the development server (``runserver``, with its autoreloader), and
 - the task worker (``demos_worker --interval 0.1``: ~56 ms from enqueue to run).
   ``demos_worker`` is django-tasks-db's ``db_worker`` that first fails the
-  tasks a killed worker left RUNNING (``demos_reap_tasks``).
+  tasks a killed worker left RUNNING (``demos_reap_tasks``). When the tasks
+  run on RQ (``REDIS_URL`` set), the worker is django-rq's ``rqworker`` with
+  django-tasks-rq's job class instead.
 
 Each child runs in its own session, so Ctrl-C in the terminal reaches only
 this command, which then stops each child exactly once: SIGTERM, a grace
@@ -20,6 +22,7 @@ If either child exits on its own, the other is stopped and the command fails.
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -36,6 +39,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 import example
+from django_six_demos import compat, conf
 from django_six_demos.conference.management.commands.demos_seed import DEMO_USERS
 from django_six_demos.conference.models import Talk
 
@@ -51,6 +55,7 @@ class Child:
 
     def __init__(self, name: str, args: list[str], env: dict[str, str]) -> None:
         self.name = name
+        self.args = args
         self.process = subprocess.Popen(
             [sys.executable, str(MANAGE_PY), *args],
             env=env,
@@ -123,17 +128,7 @@ class Command(BaseCommand):
         try:
             children.append(Child("server", ["runserver", f"{bracketed}:{port}"], env))
             if worker:
-                worker_args = [
-                    # db_worker after reaping lost tasks (RUNNING > 10 minutes).
-                    "demos_worker",
-                    "--queue-name",
-                    "*",
-                    "--interval",
-                    "0.1",
-                    "--no-reload",
-                    "--no-startup-delay",
-                ]
-                children.append(Child("worker", worker_args, env))
+                children.append(Child("worker", worker_args(), env))
             self._watch(children, host, port, url)
         finally:
             self._stop(children)
@@ -180,7 +175,10 @@ class Command(BaseCommand):
 
     def _announce(self, children: list[Child], url: str) -> None:
         lines = ["", f"The demos are running at {url}", ""]
-        lines += [f"  {child.name}: pid {child.pid}" for child in children]
+        lines += [
+            f"  {child.name}: pid {child.pid} (manage.py {shlex.join(child.args)})"
+            for child in children
+        ]
         if not any(child.name == "worker" for child in children):
             lines.append("  worker: not started (--no-worker); tasks stay queued")
         lines += ["", "  Demo users (local use only):"]
@@ -213,6 +211,25 @@ class Command(BaseCommand):
             if child.returncode() is None:
                 self.stderr.write(f"The {child.name} (pid {child.pid}) did not stop: killing it.")
                 child.kill()
+
+
+def worker_args() -> list[str]:
+    """Return the ``manage.py`` arguments of the worker for the default task backend."""
+    tasks = settings.TASKS[compat.DEFAULT_TASK_BACKEND_ALIAS]
+    if tasks["BACKEND"] == compat.RQ_TASK_BACKEND:
+        # RQ: django-rq's worker on every queue (it forks a process per task;
+        # one SIGTERM lets the current task finish, like db_worker).
+        return conf.rq_worker_command(queues=tasks.get("QUEUES") or conf.TASK_QUEUES)
+    return [
+        # db_worker after reaping lost tasks (RUNNING > 10 minutes).
+        "demos_worker",
+        "--queue-name",
+        "*",
+        "--interval",
+        "0.1",
+        "--no-reload",
+        "--no-startup-delay",
+    ]
 
 
 def _accepts_connections(host: str, port: int) -> bool:
