@@ -58,9 +58,7 @@ class ModelFingerprint:
 
 def normalise(value: Any) -> Any:
     """Return ``value`` as JSON-serialisable data that is the same on every database."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
+    if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, decimal.Decimal):
         # 1.50 and 1.5 are the same number; format "f" avoids 1E+2 for 100.
