@@ -20,6 +20,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import TestCase, TransactionTestCase
+from django.urls import reverse
 from django.utils import timezone
 
 from django_six_demos import compat, conf
@@ -247,6 +248,18 @@ class LimitsTests(TestCase):
                 "'emails' is not configured for django-rq",
                 "'exports' is not configured for django-rq",
             ]
+
+    def test_a_result_gone_from_redis_leaves_the_contention_run_page_working(self):
+        # Results expire on RQ; the SQLite room's run page asks for its task's.
+        from django_six_demos.sqlite.models import ContentionRun
+
+        run = ContentionRun.objects.create(writers=1, seconds=1, task_id="expired-from-redis")
+
+        response = self.client.get(reverse("django_six_demos_sqlite:run", args=[run.pk]))
+
+        assert response.status_code == 200
+        run.refresh_from_db()
+        assert run.status == ContentionRun.Status.QUEUED
 
     def test_the_reaper_and_demos_worker_refuse_the_rq_backend(self):
         for command in ("demos_reap_tasks", "demos_worker"):

@@ -207,10 +207,16 @@ def _sync_with_task(run: ContentionRun) -> None:
         return
     from django_six_demos.sqlite.tasks import run_contention_lab
 
+    # NotImplementedError: a backend that keeps no results (ImmediateBackend).
+    # DoesNotExist: core's or the backport's (django-tasks-rq raises it on 6.x).
+    not_found: tuple[type[Exception], ...] = (
+        *compat.task_result_does_not_exist(),
+        NotImplementedError,
+        ValueError,
+    )
     try:
         result = run_contention_lab.get_result(run.task_id)
-    except (compat.TaskResultDoesNotExist, NotImplementedError, ValueError):
-        # NotImplementedError: a backend that keeps no results (ImmediateBackend).
+    except not_found:
         return
     if result.status == compat.TaskResultStatus.FAILED:
         cause = result.errors[-1].exception_class_path if result.errors else "unknown"
