@@ -25,13 +25,13 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
 from django_six_demos import compat
+from tests import databases
 from tests.databases import postgres_only
 from tests.tasks import pool_tasks
 
@@ -55,23 +55,13 @@ ENV_VARS = (
 )
 
 
-def worker_database_url() -> str:
-    """A ``postgres://`` URL for the test database (``test_<name>``) this test runs on."""
-    entry = connection.settings_dict
-    user = quote(entry["USER"] or "", safe="")
-    password = f":{quote(entry['PASSWORD'], safe='')}" if entry["PASSWORD"] else ""
-    credentials = f"{user}{password}@" if user else ""
-    port = f":{entry['PORT']}" if entry["PORT"] else ""
-    return f"postgres://{credentials}{entry['HOST'] or ''}{port}/{quote(entry['NAME'], safe='')}"
-
-
 def child_env(data_dir: Path) -> dict[str, str]:
     """The example project in production, on the test database: configuration only."""
     env = {key: value for key, value in os.environ.items() if key not in ENV_VARS}
     env["DJANGO_SETTINGS_MODULE"] = "example.settings.production"
     env["DJANGO_SECRET_KEY"] = "worker-pool-test-" + "x" * 50
     env["DJANGO_ALLOWED_HOSTS"] = "localhost"
-    env["DATABASE_URL"] = worker_database_url()
+    env["DATABASE_URL"] = databases.database_url(connection.settings_dict["NAME"])
     env["EXAMPLE_DATA_DIR"] = str(data_dir)
     env["EXAMPLE_STATIC_ROOT"] = str(data_dir / "static")
     # The repository root, for the `tests` package (pool_tasks).

@@ -1,11 +1,15 @@
 """Worker faults with real processes: SIGKILL, SIGTERM, an unknown task path, a reaping start.
 
-Every process runs the example project (``manage.py``) on one SQLite file in a
-temporary ``EXAMPLE_DATA_DIR``, with the repository root on ``PYTHONPATH`` so
-that ``tests.tasks.fault_tasks`` (queue "default") can be enqueued and run.
-The test reads rows straight from that file with ``sqlite3``. Every wait is
-bounded; each worker starts in its own session and its process group is
-killed in ``finally``.
+Every process runs the example project (``manage.py``) with a temporary
+``EXAMPLE_DATA_DIR``, with the repository root on ``PYTHONPATH`` so that
+``tests.tasks.fault_tasks`` (queue "default") can be enqueued and run. The
+site's database is the suite's vendor: one SQLite file in that directory, or,
+when the suite runs on PostgreSQL (``DATABASE_URL``), a database of its own on
+that server, given to the processes as ``DATABASE_URL``. Each test starts from
+a copy of one migrated site (the file copied, or ``CREATE DATABASE ...
+TEMPLATE``). The test reads rows straight from the database (``sqlite3`` or
+psycopg). Every wait is bounded; each worker starts in its own session and
+its process group is killed in ``finally``.
 """
 
 from __future__ import annotations
@@ -22,11 +26,14 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 
+from tests import databases
 from tests.tasks.backends import tasks_db_only
 
 pytestmark = [pytest.mark.slow, tasks_db_only("db_worker's behaviour on faults (SIGKILL, SIGTERM)")]
@@ -81,22 +88,41 @@ print(fault_tasks.quick.enqueue(21).id)
 
 # -- Helpers -----------------------------------------------------------------------
 
+# The site's database follows the suite's: SQLite, or PostgreSQL (DATABASE_URL).
+ON_POSTGRESQL = connection.vendor == "postgresql"
+# Columns that SQLite stores as JSON text (PostgreSQL's jsonb reads back as values).
+JSON_COLUMNS = ("args_kwargs", "return_value", "worker_ids")
 
-def child_env(data_dir: Path, **extra: str) -> dict[str, str]:
+
+@dataclass(frozen=True)
+class Site:
+    """A copy of the migrated example site: its directory, and its database.
+
+    ``database`` is None on SQLite (the file ``db.sqlite3`` in ``dir``), else
+    the name of the site's own database on the suite's PostgreSQL server.
+    """
+
+    dir: Path
+    database: str | None = None
+
+
+def child_env(site: Site, **extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in ENV_VARS}
     env["DJANGO_SETTINGS_MODULE"] = "example.settings.development"
-    env["EXAMPLE_DATA_DIR"] = str(data_dir)
+    env["EXAMPLE_DATA_DIR"] = str(site.dir)
+    if site.database is not None:
+        env["DATABASE_URL"] = databases.database_url(site.database)
     # The repository root, for the `tests` package (fault_tasks).
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.update(extra)
     return env
 
 
-def manage(data_dir: Path, *args: str, **extra_env: str) -> str:
+def manage(site: Site, *args: str, **extra_env: str) -> str:
     result = subprocess.run(
         [sys.executable, str(MANAGE_PY), *args],
-        cwd=data_dir,
-        env=child_env(data_dir, **extra_env),
+        cwd=site.dir,
+        env=child_env(site, **extra_env),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -105,23 +131,34 @@ def manage(data_dir: Path, *args: str, **extra_env: str) -> str:
     return result.stdout
 
 
-def shell(data_dir: Path, code: str, **extra_env: str) -> list[str]:
-    return manage(data_dir, "shell", "-v", "0", "-c", code, **extra_env).split()
+def shell(site: Site, code: str, **extra_env: str) -> list[str]:
+    return manage(site, "shell", "-v", "0", "-c", code, **extra_env).split()
 
 
-def enqueue(data_dir: Path, *calls: tuple[str, list[Any], dict[str, Any]]) -> list[str]:
-    return shell(data_dir, ENQUEUE, FAULT_CALLS=json.dumps(calls))
+def enqueue(site: Site, *calls: tuple[str, list[Any], dict[str, Any]]) -> list[str]:
+    return shell(site, ENQUEUE, FAULT_CALLS=json.dumps(calls))
 
 
-def fetch(data_dir: Path, task_id: str) -> dict[str, Any]:
-    """The task's row, read from the SQLite file the processes share."""
-    with contextlib.closing(sqlite3.connect(data_dir / "db.sqlite3", timeout=20)) as db:
+def fetch(site: Site, task_id: str) -> dict[str, Any]:
+    """The task's row, read from the database the processes share; JSON decoded."""
+    if site.database is not None:
+        with databases.connect(site.database) as db:
+            found = db.execute(
+                f"SELECT * FROM {TABLE} WHERE id = %s", (uuid.UUID(task_id),)
+            ).fetchone()
+        assert found is not None, task_id
+        return dict(found)
+    with contextlib.closing(sqlite3.connect(site.dir / "db.sqlite3", timeout=20)) as db:
         db.row_factory = sqlite3.Row
         # Django stores UUIDs on SQLite as 32 hex digits.
         row = db.execute(f"SELECT * FROM {TABLE} WHERE id = ?", (uuid.UUID(task_id).hex,))
         found = row.fetchone()
     assert found is not None, task_id
-    return dict(found)
+    values = dict(found)
+    for column in JSON_COLUMNS:
+        if values[column] is not None:
+            values[column] = json.loads(values[column])
+    return values
 
 
 def wait_for(
@@ -137,13 +174,13 @@ def wait_for(
 
 
 @contextlib.contextmanager
-def worker(data_dir: Path, *args: str) -> Iterator[subprocess.Popen[str]]:
+def worker(site: Site, *args: str) -> Iterator[subprocess.Popen[str]]:
     """Start ``manage.py <args>`` in its own session; kill its group on the way out."""
-    with (data_dir / "worker.log").open("w") as log:
+    with (site.dir / "worker.log").open("w") as log:
         process = subprocess.Popen(
             [sys.executable, str(MANAGE_PY), *args],
-            cwd=data_dir,
-            env=child_env(data_dir),
+            cwd=site.dir,
+            env=child_env(site),
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,
@@ -161,44 +198,62 @@ def started(progress: Path) -> Callable[[], bool]:
     return lambda: progress.exists() and progress.read_text().startswith("step 0")
 
 
-def worker_log(data_dir: Path) -> str:
-    return (data_dir / "worker.log").read_text()
+def worker_log(site: Site) -> str:
+    return (site.dir / "worker.log").read_text()
+
+
+def _database_name(role: str) -> str:
+    # Beside the suite's test database (test_<NAME>), never the database NAME itself.
+    return f"test_{connection.settings_dict['NAME']}_faults_{role}"
 
 
 @pytest.fixture(scope="module")
-def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated database, made once: each test copies it."""
-    data_dir = tmp_path_factory.mktemp("migrated")
-    manage(data_dir, "migrate", "-v", "0")
-    return data_dir
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A migrated site, made once: each test copies it."""
+    directory = tmp_path_factory.mktemp("migrated")
+    if not ON_POSTGRESQL:
+        manage(Site(directory), "migrate", "-v", "0")
+        yield Site(directory)
+        return
+    name = _database_name("template")
+    databases.create_database(name)
+    manage(Site(directory, name), "migrate", "-v", "0")
+    yield Site(directory, name)
+    databases.drop_database(name)
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, migrated: Path) -> Path:
-    for path in migrated.glob("db.sqlite3*"):  # with any WAL file
+def site(tmp_path: Path, migrated: Site) -> Iterator[Site]:
+    if migrated.database is not None:
+        name = _database_name("site")
+        databases.create_database(name, template=migrated.database)
+        yield Site(tmp_path, name)
+        databases.drop_database(name)
+        return
+    for path in migrated.dir.glob("db.sqlite3*"):  # with any WAL file
         shutil.copy(path, tmp_path / path.name)
-    return tmp_path
+    yield Site(tmp_path)
 
 
 # -- SIGKILL, then the reaper ---------------------------------------------------------
 
 
-def test_sigkilled_task_stays_running_until_the_reaper_fails_it(data_dir):
-    progress = data_dir / "progress.txt"
-    (task_id,) = enqueue(data_dir, ("slow", [str(progress)], {"steps": 100, "step": 0.1}))
+def test_sigkilled_task_stays_running_until_the_reaper_fails_it(site):
+    progress = site.dir / "progress.txt"
+    (task_id,) = enqueue(site, ("slow", [str(progress)], {"steps": 100, "step": 0.1}))
 
-    with worker(data_dir, "db_worker", *WORKER) as process:
+    with worker(site, "db_worker", *WORKER) as process:
         wait_for(started(progress), "the task to start", process)
         os.killpg(process.pid, signal.SIGKILL)
         assert process.wait(timeout=TIMEOUT) == -signal.SIGKILL
 
-    assert fetch(data_dir, task_id)["status"] == "RUNNING"  # nothing else would ever change it
+    assert fetch(site, task_id)["status"] == "RUNNING"  # nothing else would ever change it
 
-    output = manage(data_dir, "demos_reap_tasks", "--older-than", "0")
+    output = manage(site, "demos_reap_tasks", "--older-than", "0")
 
     assert f"Failed {task_id} tests.tasks.fault_tasks.slow (worker lost)" in output
     assert "not re-enqueued: not marked @idempotent" in output
-    row = fetch(data_dir, task_id)
+    row = fetch(site, task_id)
     assert row["status"] == "FAILED"
     assert row["finished_at"] is not None
     assert row["exception_class_path"] == WORKER_LOST
@@ -206,36 +261,36 @@ def test_sigkilled_task_stays_running_until_the_reaper_fails_it(data_dir):
     assert "done" not in progress.read_text()
 
 
-def test_sigkilled_idempotent_task_is_failed_and_runs_again_as_a_new_task(data_dir):
-    progress = data_dir / "progress.txt"
-    (task_id,) = enqueue(data_dir, ("idempotent_slow", [str(progress)], {"steps": 10, "step": 0.1}))
+def test_sigkilled_idempotent_task_is_failed_and_runs_again_as_a_new_task(site):
+    progress = site.dir / "progress.txt"
+    (task_id,) = enqueue(site, ("idempotent_slow", [str(progress)], {"steps": 10, "step": 0.1}))
 
-    with worker(data_dir, "demos_worker", "--no-reap", *WORKER) as process:
+    with worker(site, "demos_worker", "--no-reap", *WORKER) as process:
         wait_for(started(progress), "the task to start", process)
         os.killpg(process.pid, signal.SIGKILL)
         assert process.wait(timeout=TIMEOUT) == -signal.SIGKILL
 
-    output = manage(data_dir, "demos_reap_tasks", "--older-than", "0")
+    output = manage(site, "demos_reap_tasks", "--older-than", "0")
 
     match = re.search(rf"Failed {task_id} \S+ \(worker lost\); re-enqueued as ([0-9a-f-]+)", output)
     assert match, output
     new_id = match[1]
-    row = fetch(data_dir, task_id)
+    row = fetch(site, task_id)
     assert row["status"] == "FAILED"
     assert row["exception_class_path"] == WORKER_LOST
     assert f"re-enqueued as {new_id}" in row["traceback"]
-    new = fetch(data_dir, new_id)
+    new = fetch(site, new_id)
     assert new["status"] == "READY"
-    assert json.loads(new["args_kwargs"]) == {
+    assert new["args_kwargs"] == {
         "args": [str(progress)],
         "kwargs": {"steps": 10, "step": 0.1},
     }
 
-    manage(data_dir, "db_worker", "--batch", "--no-reload", "--no-startup-delay")
+    manage(site, "db_worker", "--batch", "--no-reload", "--no-startup-delay")
 
-    new = fetch(data_dir, new_id)
+    new = fetch(site, new_id)
     assert new["status"] == "SUCCESSFUL"
-    assert json.loads(new["return_value"]) == 10
+    assert new["return_value"] == 10
     # The lost run's first steps, then the whole second run.
     assert progress.read_text().count("step 0\n") == 2
     assert progress.read_text().endswith("step 9\ndone\n")
@@ -244,49 +299,49 @@ def test_sigkilled_idempotent_task_is_failed_and_runs_again_as_a_new_task(data_d
 # -- SIGTERM ------------------------------------------------------------------------
 
 
-def test_sigterm_lets_the_running_task_finish_and_the_worker_exit_0(data_dir):
-    progress = data_dir / "progress.txt"
-    (task_id,) = enqueue(data_dir, ("slow", [str(progress)], {"steps": 10, "step": 0.1}))
+def test_sigterm_lets_the_running_task_finish_and_the_worker_exit_0(site):
+    progress = site.dir / "progress.txt"
+    (task_id,) = enqueue(site, ("slow", [str(progress)], {"steps": 10, "step": 0.1}))
 
-    with worker(data_dir, "demos_worker", *WORKER) as process:
+    with worker(site, "demos_worker", *WORKER) as process:
         wait_for(started(progress), "the task to start", process)
         assert "done" not in progress.read_text()
         os.killpg(process.pid, signal.SIGTERM)
-        assert process.wait(timeout=TIMEOUT) == 0, worker_log(data_dir)
+        assert process.wait(timeout=TIMEOUT) == 0, worker_log(site)
 
-    row = fetch(data_dir, task_id)
+    row = fetch(site, task_id)
     assert row["status"] == "SUCCESSFUL"
-    assert json.loads(row["return_value"]) == 10
+    assert row["return_value"] == 10
     assert progress.read_text().endswith("step 9\ndone\n")
-    assert "shutting down gracefully" in worker_log(data_dir)
+    assert "shutting down gracefully" in worker_log(site)
 
 
 # -- An unknown task path -------------------------------------------------------------
 
 
-def test_unknown_task_path_is_failed_and_the_next_task_still_runs(data_dir):
-    unknown_id, quick_id = shell(data_dir, UNKNOWN_THEN_QUICK)
+def test_unknown_task_path_is_failed_and_the_next_task_still_runs(site):
+    unknown_id, quick_id = shell(site, UNKNOWN_THEN_QUICK)
 
-    manage(data_dir, "db_worker", "--batch", "--no-reload", "--no-startup-delay")
+    manage(site, "db_worker", "--batch", "--no-reload", "--no-startup-delay")
 
-    unknown = fetch(data_dir, unknown_id)
+    unknown = fetch(site, unknown_id)
     assert unknown["status"] == "FAILED"
     assert unknown["exception_class_path"] == "builtins.ImportError"
     assert "gone" in unknown["traceback"]
-    quick = fetch(data_dir, quick_id)
+    quick = fetch(site, quick_id)
     assert quick["status"] == "SUCCESSFUL"
-    assert json.loads(quick["return_value"]) == 42
+    assert quick["return_value"] == 42
 
 
 # -- A worker that reaps when it starts ------------------------------------------------
 
 
-def test_worker_reaps_a_stale_task_at_start_then_runs_the_queue(data_dir):
-    progress = data_dir / "progress.txt"
-    stale_id, quick_id = shell(data_dir, STALE_THEN_QUICK.format(progress=progress))
+def test_worker_reaps_a_stale_task_at_start_then_runs_the_queue(site):
+    progress = site.dir / "progress.txt"
+    stale_id, quick_id = shell(site, STALE_THEN_QUICK.format(progress=progress))
 
     output = manage(
-        data_dir,
+        site,
         "demos_worker",
         "--reap-older-than",
         "0",
@@ -299,11 +354,11 @@ def test_worker_reaps_a_stale_task_at_start_then_runs_the_queue(data_dir):
         rf"Failed {stale_id} \S+ \(worker lost\); re-enqueued as ([0-9a-f-]+)", output
     )
     assert match, output
-    assert fetch(data_dir, stale_id)["status"] == "FAILED"
-    assert fetch(data_dir, match[1])["status"] == "SUCCESSFUL"  # the copy ran in this batch
+    assert fetch(site, stale_id)["status"] == "FAILED"
+    assert fetch(site, match[1])["status"] == "SUCCESSFUL"  # the copy ran in this batch
     assert progress.read_text() == "done\n"
-    quick = fetch(data_dir, quick_id)
+    quick = fetch(site, quick_id)
     assert quick["status"] == "SUCCESSFUL"
-    assert json.loads(quick["return_value"]) == 42
+    assert quick["return_value"] == 42
     # The reaper ran before the worker started.
     assert output.index("Reaped 1 lost task") < output.index("Starting worker")
