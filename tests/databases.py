@@ -29,6 +29,19 @@ def sqlite_only(what: str) -> pytest.MarkDecorator:
     )
 
 
+def sqlite_envs_only(what: str) -> pytest.MarkDecorator:
+    """Skip on other vendors: ``what`` is slow and uses SQLite files of its own.
+
+    Its result does not depend on the suite's database, so the SQLite envs run
+    it and the other envs save the time.
+    """
+    return pytest.mark.skipif(
+        connection.vendor != "sqlite",
+        reason=f"{what} on SQLite files of its own, whatever the default database: "
+        f"the SQLite envs run it; not repeated on {connection.display_name}",
+    )
+
+
 def postgres_only(test: T) -> T:
     """Mark ``test`` ``postgres`` and skip it unless the default database is PostgreSQL."""
     skip = pytest.mark.skipif(

@@ -16,6 +16,7 @@ from django.test import SimpleTestCase
 from django_six_demos.sqlite import contention
 from django_six_demos.sqlite.database import sqlite_database
 from django_six_demos.sqlite.management.commands import demos_contention
+from tests.databases import sqlite_envs_only
 
 
 def table_rows(output: str) -> dict[str, dict[str, str]]:
@@ -33,6 +34,7 @@ def table_rows(output: str) -> dict[str, dict[str, str]]:
 
 
 @pytest.mark.slow
+@sqlite_envs_only("Eight writer processes of the contention command")
 class ContentionCommandTests(SimpleTestCase):
     def test_eight_writer_processes_lose_nothing_and_never_lock_with_the_production_settings(self):
         out = io.StringIO()

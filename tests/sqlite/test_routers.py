@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult
 
 from django_six_demos.conference.models import Talk
 from django_six_demos.sqlite.routers import TaskQueueRouter
+from tests.databases import sqlite_envs_only
 
 ROOT = Path(__file__).resolve().parents[2]
 MANAGE_PY = ROOT / "example_project" / "manage.py"
@@ -46,6 +47,7 @@ def tables(path: Path) -> set[str]:
 
 
 @pytest.mark.slow
+@sqlite_envs_only("The example project's worker with its queue database (EXAMPLE_QUEUE_DB=1)")
 class QueueDatabaseTests(SimpleTestCase):
     def test_the_example_projects_worker_runs_tasks_from_the_queue_database(self):
         """EXAMPLE_QUEUE_DB=1: migrate both files, enqueue, run db_worker, look in each file."""
