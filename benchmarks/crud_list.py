@@ -630,6 +630,21 @@ def report_load(
             f"    frame {'on' if frame else 'off'}: p99 {spread(p99, '.2f')}x, "
             f"req/s {spread(rps, '.2f')}x"
         )
+    # Little's law: with every connection always waiting for an answer, the
+    # mean latency is connections / throughput, and the throughput can be no
+    # more than the cores over the CPU each request needs. Other processes on
+    # the machine can only push the latency above this bound.
+    print(
+        f"  Least mean latency at this server CPU per request (Little's law): {workers} cores "
+        f"/ CPU per request = most req/s; {CONNECTIONS} connections / most req/s"
+    )
+    for cell in cells:
+        cpu_ms = statistics.median(repeat[cell].server_ms for repeat in repeats)
+        most = workers * 1000 / cpu_ms
+        print(
+            f"    {cell.name:<24} {cpu_ms:>6.2f} ms -> <= {most:>4.0f} req/s -> "
+            f">= {CONNECTIONS / most * 1000:>3.0f} ms"
+        )
     others = [run.others_cores for repeat in repeats for run in repeat.values()]
     print(
         f"  Other processes kept {spread(others, '.2f')} of the {workers} cores busy during "
