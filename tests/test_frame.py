@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import inspect
 import json
+import os
+import re
 import tempfile
 from pathlib import Path
+from types import ModuleType
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -37,6 +41,15 @@ def function_source_on_disk(path: Path, name: str) -> str:
     lines = text.splitlines(keepends=True)
     first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
     return "".join(lines[first - 1 : node.end_lineno])
+
+
+def import_file(path: Path) -> ModuleType:
+    """Import ``path`` as a module of its own (not in sys.modules)."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 class SourcePanelTests(SimpleTestCase):
@@ -72,6 +85,52 @@ class SourcePanelTests(SimpleTestCase):
         assert frame.highlight(old, "django") in first
         assert frame.highlight(new, "django") in second
 
+    def test_an_edited_view_shows_on_the_next_request(self):
+        """The view's source is cached by file version: an edit is a new version."""
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "edited_views.py"
+            path.write_text("def page(request):\n    return 'one'\n")
+            page = import_file(path).page
+            first = frame.view_source(page)
+            # The module is not reloaded: the running code still says 'one'.
+            path.write_text("def page(request):\n    return 'one, then two'\n")
+            second = frame.view_source(page)
+            again = frame.view_source(page)
+
+        assert first is not None and second is not None
+        assert first.code == "def page(request):\n    return 'one'\n"
+        assert second.code == "def page(request):\n    return 'one, then two'\n"
+        assert again is second  # from the cache, the file unchanged
+        assert frame.highlight(second.code, "python") == second.html
+
+    def test_an_edit_of_the_same_size_with_the_old_mtime_shows_too(self):
+        """As an editor saving by rename, or rsync -t, leaves it: size and mtime unchanged."""
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "same_size_views.py"
+            path.write_text("def page(request):\n    return 'aaa'\n")
+            page = import_file(path).page
+            first = frame.view_source(page)
+            mtime = path.stat().st_mtime_ns
+            replacement = Path(directory) / "replacement.tmp"
+            replacement.write_text("def page(request):\n    return 'bbb'\n")
+            os.utime(replacement, ns=(mtime, mtime))
+            os.replace(replacement, path)
+            second = frame.view_source(page)
+
+        assert first is not None and second is not None
+        assert "'aaa'" in first.code
+        assert "'bbb'" in second.code
+
+    def test_a_deleted_view_file_has_no_source(self):
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "deleted_views.py"
+            path.write_text("def page(request):\n    return 'gone'\n")
+            page = import_file(path).page
+            assert frame.view_source(page) is not None
+            path.unlink()
+
+            assert frame.view_source(page) is None
+
     def test_class_based_views_show_the_class(self):
         class ExampleView:
             pass
@@ -91,6 +150,39 @@ class SourcePanelTests(SimpleTestCase):
         assert response["Content-Type"] == "text/css; charset=utf-8"
         assert ".source-code .k" in response.text
         assert "prefers-color-scheme: dark" in response.text
+
+
+class HighlightCacheTests(SimpleTestCase):
+    def test_the_same_text_is_highlighted_once(self):
+        code = "answer = 42  # highlighted once\n"
+        before = frame._highlighted.cache_info().misses
+        first = frame.highlight(code, "python")
+        # Equal text read again (another string object) is a hit.
+        second = frame.highlight("".join(["answer = 42", "  # highlighted once\n"]), "python")
+
+        assert second == first
+        assert frame._highlighted.cache_info().misses == before + 1
+
+    def test_another_text_or_language_is_highlighted_anew(self):
+        python = frame.highlight("{% if x %}\n", "python")
+        django = frame.highlight("{% if x %}\n", "django")
+        edited = frame.highlight("{% if y %}\n", "django")
+
+        assert len({python, django, edited}) == 3
+        assert '<span class="cp">{%</span>' in django
+
+    def test_the_cache_is_bounded(self):
+        for number in range(frame.HIGHLIGHT_CACHE_SIZE + 10):
+            frame.highlight(f"value = {number}\n", "python")
+
+        info = frame._highlighted.cache_info()
+        assert info.maxsize == frame.HIGHLIGHT_CACHE_SIZE
+        assert info.currsize == frame.HIGHLIGHT_CACHE_SIZE
+
+    def test_the_source_caches_are_bounded(self):
+        assert frame._view_source.cache_info().maxsize == frame.SOURCE_CACHE_SIZE
+        assert frame.display_path.cache_info().maxsize == frame.SOURCE_CACHE_SIZE
+        assert frame.partial_source.cache_info().maxsize == frame.SOURCE_CACHE_SIZE
 
 
 class PartialSourceTests(SimpleTestCase):
@@ -138,6 +230,30 @@ class CspParsingTests(SimpleTestCase):
         assert frame._nonce_verdict([no_nonce], [])[1] is True
         assert frame._nonce_verdict([no_nonce], ["abc"])[1] is False
         assert frame._nonce_verdict([], [])[1] is False
+
+
+class PageNonceTests(SimpleTestCase):
+    def test_finds_nonce_attributes_in_order(self):
+        body = '<script nonce="a"></script>\n<style\tnonce=\'b\'></style><link\nnonce="">'
+
+        assert frame.find_page_nonces(body) == ["a", "b", ""]
+
+    def test_ignores_what_is_not_a_nonce_attribute(self):
+        body = '<div data-nonce="x"></div>nonce="y" <p>nonce=z</p><code>nonce=&quot;w&quot;</code>'
+
+        assert frame.find_page_nonces(body) == []
+
+    def test_agrees_with_a_whitespace_anchored_pattern(self):
+        """The fast scan finds what ``\\snonce=`` would, overlaps included."""
+        pattern = re.compile(r"""\snonce=["']([^"']*)["']""")
+        bodies = [
+            'xnonce="a nonce="b"',
+            '<a nonce="1" nonce=\'2\'> nonce="3',
+            ' nonce=\'q nonce="r"\' nonce="s"',
+            'nonce="start" <b nonce="x">',
+        ]
+        for body in bodies:
+            assert frame.find_page_nonces(body) == pattern.findall(body), body
 
 
 class InspectorTests(SimpleTestCase):

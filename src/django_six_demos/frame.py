@@ -1,16 +1,24 @@
 """The demo frame: each page's own source, and what its response carried.
 
 Every demo page shows, beside the live demo, the view and template that
-produced it (read from disk on each request, so it cannot go stale) and an
+produced it (checked on disk on each request, so it cannot go stale) and an
 inspector of the response: status, headers, the CSP parsed into directives,
 whether the nonce in the header matches the page, htmx headers, which template
 or partial rendered, query count and time.
+
+The frame runs on every page, so what is pure is cached, keyed by what it
+depends on: the highlighted HTML by the source text, a view's source by its
+file's version (inode, size, modification and change times, taken on each
+request); a template's text is read on each request. An edited file shows on
+the next request.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import linecache
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +39,9 @@ import django_six_demos
 
 CSP_HEADERS = ("Content-Security-Policy", "Content-Security-Policy-Report-Only")
 _NONCE_SOURCE = re.compile(r"^'nonce-([^']+)'$")
-_NONCE_ATTRIBUTE = re.compile(r"""\snonce=["']([^"']*)["']""")
+# Starts with a literal, which the re module finds fast; page_nonces() checks
+# the whitespace before it.
+_NONCE_ATTRIBUTE = re.compile(r"""nonce=["']([^"']*)["']""")
 _PACKAGE_ROOT = Path(django_six_demos.__file__).resolve().parent.parent
 _FORMATTER = HtmlFormatter(cssclass="source-code", wrapcode=True)
 
@@ -46,10 +56,26 @@ def enabled() -> bool:
     return bool(getattr(settings, "DJANGO_SIX_DEMOS_FRAME", True))
 
 
+# Highlighting was most of the frame's cost (about 5 ms of a list page's 12).
+# The HTML is a pure function of the text, so it is cached keyed by the text
+# itself: an edited file has new text, misses the cache and shows at once, as
+# fresh as reading it from disk. Bounded: a site has a few hundred sources at
+# most (two a page, plus the migration guides' snippets), and a long editing
+# session must not grow the cache without end.
+HIGHLIGHT_CACHE_SIZE = 256
+# Views' sources (keyed by view and file version) and display paths.
+SOURCE_CACHE_SIZE = 256
+
+
+@functools.lru_cache(maxsize=HIGHLIGHT_CACHE_SIZE)
+def _highlighted(code: str, language: str) -> str:
+    lexer = PythonLexer() if language == "python" else HtmlDjangoLexer()
+    return pygments_highlight(code, lexer, _FORMATTER)
+
+
 def highlight(code: str, language: str) -> SafeString:
     """Return ``code`` as HTML highlighted by Pygments (CSS classes, no inline style)."""
-    lexer = PythonLexer() if language == "python" else HtmlDjangoLexer()
-    return SafeString(pygments_highlight(code, lexer, _FORMATTER))
+    return SafeString(_highlighted(code, language))
 
 
 def highlight_css() -> str:
@@ -60,8 +86,11 @@ def highlight_css() -> str:
     return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
 
 
+@functools.lru_cache(maxsize=SOURCE_CACHE_SIZE)
 def display_path(path: str | Path) -> str:
     """Return ``path`` relative to the package's parent, else its file name."""
+    # Cached: resolving a path stats every directory in it, and a source's path
+    # does not change while the process runs.
     resolved = Path(path).resolve()
     try:
         return str(resolved.relative_to(_PACKAGE_ROOT))
@@ -92,17 +121,40 @@ def view_for(request: HttpRequest) -> Any:
     return getattr(match.func, "view_class", None) or match.func
 
 
+def file_version(filename: str) -> tuple[int, int, int, int] | None:
+    """Return what changes whenever ``filename``'s content does, or None if it is gone.
+
+    Size and modification time are what ``linecache.checkcache()`` compares;
+    the inode changes when an editor replaces the file, and the change time
+    cannot be set back (``touch -d`` and ``rsync -t`` can set the mtime).
+    """
+    try:
+        stat = os.stat(filename)
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
 def view_source(view: Any) -> Source | None:
-    """Read ``view``'s source from disk (not from a cache that could be stale)."""
+    """Return ``view``'s source as it is on disk now (not as it was imported)."""
     view = inspect.unwrap(view)
     try:
         filename = inspect.getsourcefile(view)
     except TypeError:
         return None
-    if filename is None:
+    if filename is None or (version := file_version(filename)) is None:
         return None
-    # linecache keeps file contents; checkcache() drops them if the file changed.
-    linecache.checkcache(filename)
+    return _view_source(view, filename, version)
+
+
+# Finding a view's lines tokenizes its file (about 0.4 ms a page): done once
+# per view and version of its file. ``version`` is only part of the key.
+@functools.lru_cache(maxsize=SOURCE_CACHE_SIZE)
+def _view_source(view: Any, filename: str, version: tuple[int, int, int, int]) -> Source | None:
+    # A new version of the file: inspect reads it through linecache, so read
+    # it afresh there (linecache.checkcache() compares only the size and the
+    # mtime, which an edit can leave as they were).
+    linecache.updatecache(filename)
     try:
         lines, first_line = inspect.getsourcelines(view)
     except OSError:
@@ -116,6 +168,8 @@ def view_source(view: Any) -> Source | None:
     )
 
 
+# A pure function of its arguments, which tokenizes the whole template.
+@functools.lru_cache(maxsize=SOURCE_CACHE_SIZE)
 def partial_source(source: str, name: str) -> str | None:
     """Return the ``{% partialdef name %}…{% endpartialdef %}`` block of ``source``."""
     depth = 0
@@ -145,9 +199,14 @@ def template_source(template: Any) -> Source | None:
     """
     origin = getattr(template, "origin", None)
     filename = getattr(origin, "name", None)
-    if origin is None or not filename or not Path(filename).is_file():
+    if origin is None or not filename:
         return None
-    code = Path(filename).read_text(encoding="utf-8")
+    try:
+        # Read on every request: a template is small, and its text is the key
+        # of the highlighting cache.
+        code = Path(filename).read_text(encoding="utf-8")
+    except OSError:  # gone, a directory, or not a file at all (a string template)
+        return None
     title = origin.template_name
     name = getattr(template, "name", None)
     if name and name != origin.template_name:
@@ -238,6 +297,23 @@ class Inspection:
     response_headers: list[tuple[str, str]] = field(default_factory=list)
 
 
+def find_page_nonces(body: str) -> list[str]:
+    """Return the values of the ``nonce`` attributes in ``body``, in order.
+
+    An attribute follows whitespace: ``data-nonce="x"`` is not one.
+    """
+    nonces = []
+    position = 0
+    while match := _NONCE_ATTRIBUTE.search(body, position):
+        start = match.start()
+        if start and body[start - 1].isspace():
+            nonces.append(match[1])
+            position = match.end()
+        else:
+            position = start + 1
+    return nonces
+
+
 def _nonce_verdict(policies: list[Policy], page_nonces: list[str]) -> tuple[str, bool]:
     header_values = {p.nonce for p in policies if p.nonce}
     if not policies:
@@ -273,7 +349,7 @@ def inspect_response(
         if header in response:
             directives = parse_csp(response[header])
             policies.append(Policy(header, directives, header_nonce(directives)))
-    page_nonces = _NONCE_ATTRIBUTE.findall(body)
+    page_nonces = find_page_nonces(body)
     verdict, nonce_ok = _nonce_verdict(policies, page_nonces)
     return Inspection(
         method=request.method or "GET",
