@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.databases import sqlite_envs_only
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # The key figures, on the last line of the output.
@@ -90,6 +92,7 @@ def test_tasks_benchmark_runs_and_prints_its_figures():
 
 
 @pytest.mark.slow
+@sqlite_envs_only("The SQLite benchmark's quick run (benchmarks/sqlite.py --quick)")
 def test_sqlite_benchmark_runs_and_prints_its_figures():
     result = run_quick("benchmarks/sqlite.py")
 
