@@ -336,13 +336,18 @@ ENQUEUE_AND_WAIT = textwrap.dedent(
 )
 
 
-@pytest.mark.slow
-def test_demo_command_runs_server_and_worker_and_stops_cleanly(tmp_path):
-    port = free_port()
-    env = child_env(tmp_path)
+@contextlib.contextmanager
+def running_demo(
+    env: dict[str, str], cwd: Path, port: int
+) -> Iterator[tuple[subprocess.Popen[str], OutputReader, str, list[int]]]:
+    """Start ``manage.py demo``; yield it, its output, its URL and its children's pids.
+
+    The children are the server and the worker, in that order. On the way
+    out, whatever is still running is stopped.
+    """
     demo = subprocess.Popen(
         [sys.executable, str(MANAGE_PY), "demo", "--port", str(port)],
-        cwd=tmp_path,
+        cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -353,11 +358,22 @@ def test_demo_command_runs_server_and_worker_and_stops_cleanly(tmp_path):
     children: list[int] = []
     try:
         url = reader.wait_for(r"running at (http://127\.0\.0\.1:\d+/)", demo, timeout=90)[1]
-        assert url == f"http://127.0.0.1:{port}/"
-        children = [
+        children += [
             int(reader.wait_for(rf"{name}: pid (\d+)", demo, timeout=5)[1])
             for name in ("server", "worker")
         ]
+        yield demo, reader, url, children
+    finally:
+        stop(demo, *children)
+        reader.close()
+
+
+@pytest.mark.slow
+def test_demo_command_runs_server_and_worker_and_stops_cleanly(tmp_path):
+    port = free_port()
+    env = child_env(tmp_path)
+    with running_demo(env, tmp_path, port) as (demo, reader, url, children):
+        assert url == f"http://127.0.0.1:{port}/"
 
         status, headers, page = wait_for_page(url, demo, timeout=30)
         assert status == 200
@@ -385,31 +401,11 @@ def test_demo_command_runs_server_and_worker_and_stops_cleanly(tmp_path):
         while any(alive(pid) for pid in children) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not [pid for pid in children if alive(pid)], reader.text
-    finally:
-        stop(demo, *children)
-        reader.close()
 
 
 @pytest.mark.slow
 def test_demo_command_fails_when_a_child_dies(tmp_path):
-    port = free_port()
-    demo = subprocess.Popen(
-        [sys.executable, str(MANAGE_PY), "demo", "--port", str(port)],
-        cwd=tmp_path,
-        env=child_env(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    reader = OutputReader(demo)
-    children: list[int] = []
-    try:
-        reader.wait_for(r"running at http://", demo, timeout=90)
-        children = [
-            int(reader.wait_for(rf"{name}: pid (\d+)", demo, timeout=5)[1])
-            for name in ("server", "worker")
-        ]
+    with running_demo(child_env(tmp_path), tmp_path, free_port()) as (demo, reader, _, children):
         os.killpg(children[1], signal.SIGKILL)  # the worker
 
         assert demo.wait(timeout=20) != 0
@@ -419,9 +415,6 @@ def test_demo_command_fails_when_a_child_dies(tmp_path):
         while alive(children[0]) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not alive(children[0]), "the server outlived the demo command"
-    finally:
-        stop(demo, *children)
-        reader.close()
 
 
 # -- The documented production server ------------------------------------------------

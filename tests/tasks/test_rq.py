@@ -309,32 +309,14 @@ def test_the_documented_rqworker_command_runs_the_demo_tasks(tmp_path: Path) -> 
 def test_the_demo_command_starts_an_rq_worker(tmp_path: Path) -> None:
     from tests.test_example_project import (
         ENQUEUE_AND_WAIT,
-        MANAGE_PY,
-        OutputReader,
         child_env,
         free_port,
         manage,
-        stop,
+        running_demo,
     )
 
     env = child_env(tmp_path, REDIS_URL=settings.TEST_REDIS_URL)
-    demo = subprocess.Popen(
-        [sys.executable, str(MANAGE_PY), "demo", "--port", str(free_port())],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    reader = OutputReader(demo)
-    children: list[int] = []
-    try:
-        reader.wait_for(r"running at http://", demo, timeout=90)
-        children = [
-            int(reader.wait_for(rf"{name}: pid (\d+)", demo, timeout=5)[1])
-            for name in ("server", "worker")
-        ]
+    with running_demo(env, tmp_path, free_port()) as (_, reader, _, children):
         assert f"worker: pid {children[1]} (manage.py {WORKER_COMMAND.split(' ', 2)[2]})" in (
             reader.text
         )
@@ -344,9 +326,6 @@ def test_the_demo_command_starts_an_rq_worker(tmp_path: Path) -> None:
         lines = shell.stdout.splitlines()
         assert lines[0] == "status SUCCESSFUL", shell.stdout + shell.stderr + reader.text
         assert int(lines[1].split()[1]) > 0  # the seeded talks
-    finally:
-        stop(demo, *children)
-        reader.close()
 
 
 def test_the_tests_use_their_own_database_on_the_configured_redis_server() -> None:
