@@ -77,3 +77,13 @@ def _in_process_workers_keep_the_test_transaction() -> Iterator[None]:
             db_worker, "close_old_connections", _close_old_connections_outside_atomic_blocks
         )
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """Each test starts with no request counted against the rate limits."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+    yield

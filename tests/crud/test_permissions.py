@@ -10,7 +10,7 @@ from django.urls import reverse
 from neapolitan.views import Role  # type: ignore[import-untyped]
 
 from django_six_demos.conference.models import Speaker, Talk
-from django_six_demos.crud.permissions import (
+from django_six_demos.conference.access import (
     readable_talks,
     speaker_of,
     writable_talks,

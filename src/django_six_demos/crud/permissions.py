@@ -11,31 +11,24 @@ neapolitan leaves permissions to the project (neapolitan issues #5 and #36).
   allowed: htmx requests pass the same checks.
 
 The rules of the demo itself (a speaker's own talks, staff do everything) are
-the functions at the end, shared by the views and their templates.
+every room's: ``django_six_demos.conference.access``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import Any, ClassVar, Final
 
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
-from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 from neapolitan.views import Role  # type: ignore[import-untyped]
 
-from django_six_demos.conference.models import Speaker, Talk
+from django_six_demos import limits
 
-if TYPE_CHECKING:
-    from django.contrib.auth.base_user import AbstractBaseUser
-    from django.contrib.auth.models import AnonymousUser
-
-    AnyUser = AbstractBaseUser | AnonymousUser
 
 FORBIDDEN_TEMPLATE: Final = "django_six_demos/crud/forbidden.html"
 # Roles that change a row: the object comes from the writable queryset.
@@ -125,44 +118,7 @@ class RolePermissionMixin:
 
     def sign_in(self) -> HttpResponseBase:
         """Send an anonymous visitor to sign in, then back here."""
-        redirect = redirect_to_login(self.request.get_full_path())
-        if self.request.htmx:
-            # htmx would follow a 302 itself and swap the sign-in page into
-            # the target: HX-Redirect makes the browser navigate instead.
-            return HttpResponseClientRedirect(redirect.url)
-        return redirect
+        return limits.sign_in(self.request, next_path=self.request.get_full_path())
 
     def forbidden(self, message: str) -> TemplateResponse:
         return TemplateResponse(self.request, FORBIDDEN_TEMPLATE, {"message": message}, status=403)
-
-
-# -- The demo's rules ----------------------------------------------------------
-
-
-def speaker_of(user: AnyUser) -> Speaker | None:
-    """Return the Speaker row linked to ``user``, if any (one query)."""
-    if not user.is_authenticated:
-        return None
-    return Speaker.objects.filter(user_id=user.pk).first()
-
-
-def is_staff(user: AnyUser) -> bool:
-    return bool(user.is_authenticated and getattr(user, "is_staff", False))
-
-
-def readable_talks(user: AnyUser, speaker: Speaker | None) -> QuerySet[Talk]:
-    """Accepted talks for everyone, plus a speaker's own; staff read every talk."""
-    if is_staff(user):
-        return Talk.objects.all()
-    if speaker is not None:
-        return Talk.objects.filter(Q(status=Talk.Status.ACCEPTED) | Q(speaker=speaker))
-    return Talk.objects.filter(status=Talk.Status.ACCEPTED)
-
-
-def writable_talks(user: AnyUser, speaker: Speaker | None) -> QuerySet[Talk]:
-    """A speaker's own talks; staff change every talk."""
-    if is_staff(user):
-        return Talk.objects.all()
-    if speaker is not None:
-        return Talk.objects.filter(speaker=speaker)
-    return Talk.objects.none()

@@ -31,14 +31,13 @@ from django_six_demos import compat, rooms
 from django_six_demos.conference.models import Speaker, Talk
 from django_six_demos.crud.filters import SpeakerFilterSet, TalkFilterSet
 from django_six_demos.crud.forms import SpeakerForm, StaffTalkForm, TalkForm, unique_slug
-from django_six_demos.crud.permissions import (
-    HtmxHttpRequest,
-    RolePermissionMixin,
+from django_six_demos.conference.access import (
     is_staff,
     readable_talks,
     speaker_of,
     writable_talks,
 )
+from django_six_demos.crud.permissions import HtmxHttpRequest, RolePermissionMixin
 
 TEMPLATE_DIR: Final = "django_six_demos/crud"
 # The partial each role answers htmx with. Fixed here, never read from the request.

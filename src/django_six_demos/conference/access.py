@@ -1,0 +1,60 @@
+"""Who may read and change which talks: one rule for every demo.
+
+Anonymous visitors read accepted talks; a speaker also reads and changes their
+own; staff read and change everything. Every room builds its talk querysets here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+
+from django_six_demos.conference.models import Speaker, Talk
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def speaker_of(user: AnyUser) -> Speaker | None:
+    """Return the Speaker row linked to ``user``, if any (one query)."""
+    if not user.is_authenticated:
+        return None
+    return Speaker.objects.filter(user_id=user.pk).first()
+
+
+def is_staff(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and getattr(user, "is_staff", False))
+
+
+def readable_talks(user: AnyUser, speaker: Speaker | None = None) -> QuerySet[Talk]:
+    """Accepted talks for everyone, plus a speaker's own; staff read every talk.
+
+    ``speaker`` is ``speaker_of(user)`` when the caller has it already.
+    """
+    if is_staff(user):
+        return Talk.objects.all()
+    if speaker is None:
+        speaker = speaker_of(user)
+    if speaker is not None:
+        return Talk.objects.filter(Q(status=Talk.Status.ACCEPTED) | Q(speaker=speaker))
+    return Talk.objects.filter(status=Talk.Status.ACCEPTED)
+
+
+def writable_talks(user: AnyUser, speaker: Speaker | None = None) -> QuerySet[Talk]:
+    """A speaker's own talks; staff change every talk."""
+    if is_staff(user):
+        return Talk.objects.all()
+    if speaker is None:
+        speaker = speaker_of(user)
+    if speaker is not None:
+        return Talk.objects.filter(speaker=speaker)
+    return Talk.objects.none()
+
+
+def may_change(user: AnyUser, talk: Talk) -> bool:
+    """The question ``writable_talks`` answers, for a talk already loaded."""
+    return is_staff(user) or (user.is_authenticated and talk.speaker.user_id == user.pk)
