@@ -102,7 +102,9 @@ def sign_in(request: HttpRequest, next_path: str | None = None) -> HttpResponseB
     return redirect
 
 
-def side_effect(*, group: str, rate: Rate, action: str, staff_only: bool = False) -> Callable[[View], View]:
+def side_effect(
+    *, group: str, rate: Rate, action: str, staff_only: bool = False
+) -> Callable[[View], View]:
     """Guard a view with a side effect: sign-in, staff (optionally), two rate limits.
 
     ``action`` completes "Sign in to …" and "Only staff may …", e.g. "send the

@@ -9,12 +9,12 @@ from django.test import Client
 from django.urls import reverse
 from neapolitan.views import Role  # type: ignore[import-untyped]
 
-from django_six_demos.conference.models import Speaker, Talk
 from django_six_demos.conference.access import (
     readable_talks,
     speaker_of,
     writable_talks,
 )
+from django_six_demos.conference.models import Speaker, Talk
 from django_six_demos.crud.views import SpeakerView, TalkView
 from tests.crud.helpers import HTMX, ConferenceTestCase, talk_data
 

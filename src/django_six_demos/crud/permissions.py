@@ -29,7 +29,6 @@ from neapolitan.views import Role  # type: ignore[import-untyped]
 
 from django_six_demos import limits
 
-
 FORBIDDEN_TEMPLATE: Final = "django_six_demos/crud/forbidden.html"
 # Roles that change a row: the object comes from the writable queryset.
 CHANGE_ROLES: Final = frozenset({Role.UPDATE, Role.DELETE})

@@ -28,15 +28,15 @@ from django_htmx.http import HttpResponseClientRedirect
 from neapolitan.views import CRUDView, Role  # type: ignore[import-untyped]
 
 from django_six_demos import compat, rooms
-from django_six_demos.conference.models import Speaker, Talk
-from django_six_demos.crud.filters import SpeakerFilterSet, TalkFilterSet
-from django_six_demos.crud.forms import SpeakerForm, StaffTalkForm, TalkForm, unique_slug
 from django_six_demos.conference.access import (
     is_staff,
     readable_talks,
     speaker_of,
     writable_talks,
 )
+from django_six_demos.conference.models import Speaker, Talk
+from django_six_demos.crud.filters import SpeakerFilterSet, TalkFilterSet
+from django_six_demos.crud.forms import SpeakerForm, StaffTalkForm, TalkForm, unique_slug
 from django_six_demos.crud.permissions import HtmxHttpRequest, RolePermissionMixin
 
 TEMPLATE_DIR: Final = "django_six_demos/crud"
