@@ -3,7 +3,9 @@ from __future__ import annotations
 import importlib.util
 import os
 import socket
+import time
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -80,10 +82,16 @@ def _in_process_workers_keep_the_test_transaction() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> Iterator[None]:
-    """Each test starts with no request counted against the rate limits."""
+def _fresh_rate_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no request counted, on a stopped rate-limit clock.
+
+    django-ratelimit's windows are fixed (each minute, each hour): a test
+    counting up to a limit would start again from zero if a window ended
+    halfway through.
+    """
     from django.core.cache import caches
 
     for cache in caches.all():
         cache.clear()
-    yield
+    now = time.time()
+    monkeypatch.setattr("django_ratelimit.core.time", SimpleNamespace(time=lambda: now))

@@ -7,11 +7,16 @@ from unittest import mock
 
 import pytest
 from django.conf import settings as test_settings
+from django.contrib.auth import get_user_model
 from django.core.checks import run_checks
 from django.core.management import call_command
-from django.test import SimpleTestCase, override_settings
+from django.core.management.base import SystemCheckError
+from django.db import OperationalError
+from django.db.models import QuerySet
+from django.test import RequestFactory, SimpleTestCase, TestCase, override_settings
 
-from django_six_demos import checks, compat, conf
+from django_six_demos import checks, compat, conf, limits
+from django_six_demos.conference.demo_users import DEMO_USERS
 
 
 def check_ids() -> list[str]:
@@ -198,6 +203,106 @@ class CheckTests(SimpleTestCase):
         for message in messages:
             assert message.hint
             assert len(message.msg) < 80
+
+
+DUMMY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+LOCMEM_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+
+
+class RateLimitCacheTests(SimpleTestCase):
+    def test_e016_the_rate_limit_cache_is_not_in_caches(self):
+        with override_settings(RATELIMIT_USE_CACHE="limits"):
+            assert check_ids() == ["django_six_demos.E016"]
+            [error] = checks.check_rate_limit_cache(None)
+        assert "'limits'" in error.msg
+
+    def test_w017_a_dummy_cache_never_limits(self):
+        with override_settings(CACHES=DUMMY_CACHE):
+            assert check_ids() == ["django_six_demos.W017"]
+            # What the warning is about: a DummyCache forgets every count.
+            request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.9")
+            attempts = [limits.limited_for(request, "w017", "ip", "2/h") for _ in range(10)]
+        assert attempts == [None] * 10
+
+    def test_w017_follows_ratelimit_use_cache(self):
+        caches = {"default": LOCMEM_CACHE, "limits": DUMMY_CACHE["default"]}
+        with override_settings(CACHES=caches, RATELIMIT_USE_CACHE="limits"):
+            assert check_ids() == ["django_six_demos.W017"]
+        with override_settings(CACHES={**DUMMY_CACHE, "limits": LOCMEM_CACHE}):
+            assert check_ids() == ["django_six_demos.W017"]
+            with override_settings(RATELIMIT_USE_CACHE="limits"):
+                assert check_ids() == []
+
+    def test_locmem_cache_passes_and_limits(self):
+        # Per process, but it counts: the docs say so, the check accepts it.
+        with override_settings(CACHES={"default": LOCMEM_CACHE}):
+            assert check_ids() == []
+            request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.9")
+            attempts = [limits.limited_for(request, "w017", "ip", "2/h") for _ in range(3)]
+        assert attempts[:2] == [None, None]
+        assert attempts[2] is not None
+
+
+def deploy_check_messages() -> list[str]:
+    return [
+        m.msg for m in run_checks(include_deployment_checks=True) if m.id == "django_six_demos.E015"
+    ]
+
+
+@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+class DemoPasswordCheckTests(TestCase):
+    def setUp(self):
+        for demo in DEMO_USERS:
+            get_user_model().objects.create_user(demo.username, password=demo.password)
+
+    def test_e015_names_every_demo_user_with_its_public_password(self):
+        assert deploy_check_messages() == [
+            "Demo users still have their public passwords: ada, grace, staff."
+        ]
+
+    def test_e015_fails_check_deploy_until_every_password_changes(self):
+        with pytest.raises(SystemCheckError, match="django_six_demos.E015"):
+            call_command("check", deploy=True, verbosity=0)
+
+        users = get_user_model().objects.filter(username__in=["staff", "ada"])
+        for user in users:
+            user.set_password(f"{user.username}-private-password")
+            user.save()
+        assert deploy_check_messages() == ["Demo users still have their public passwords: grace."]
+
+        get_user_model().objects.filter(username="grace").delete()
+        assert deploy_check_messages() == []
+        call_command("check", deploy=True, verbosity=0, tags=["security"])
+
+    def test_e015_ignores_unusable_passwords_and_other_names(self):
+        for user in get_user_model().objects.all():
+            user.set_unusable_password()
+            user.save()
+        # A public password on another name is not the demo's problem.
+        get_user_model().objects.create_user("bob", password="staff-demo")
+
+        assert deploy_check_messages() == []
+
+    def test_e015_runs_only_with_deploy(self):
+        assert "django_six_demos.E015" not in check_ids()
+
+    def test_e015_never_saves_an_upgraded_hash(self):
+        # check_password() on a user would save the hash in the first hasher.
+        before = list(get_user_model().objects.values_list("password", flat=True))
+        with override_settings(
+            PASSWORD_HASHERS=[
+                "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+                "django.contrib.auth.hashers.MD5PasswordHasher",
+            ]
+        ):
+            assert deploy_check_messages()
+        assert list(get_user_model().objects.values_list("password", flat=True)) == before
+
+    def test_e015_skips_a_database_it_cannot_read(self):
+        # As on a database not migrated yet: check --deploy may come first.
+        error = OperationalError("no such table: auth_user")
+        with mock.patch.object(QuerySet, "_fetch_all", side_effect=error):
+            assert deploy_check_messages() == []
 
 
 HIDDEN_BACKPORTS_SCRIPT = """

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from importlib import metadata
+
 import django
 import pytest
 from django.http import HttpRequest, HttpResponse
@@ -45,11 +47,20 @@ class FlagTests(SimpleTestCase):
         ):
             source = compat.feature_source(feature)
             if compat.HAS_BUILTIN_CSP:
-                assert source == compat.FeatureSource("Django", django.get_version(), True)
+                # The series ("6.1"), never the exact release ("6.1.3").
+                assert source == compat.FeatureSource("Django", compat.DJANGO_LINE, True)
             else:
                 assert source.provider == backport
-                assert source.version
+                assert source.version == compat._release_series(metadata.version(backport))
                 assert not source.is_core
+
+    def test_release_series_keeps_the_first_two_numbers(self):
+        # What pages print instead of the exact release.
+        assert compat._release_series("6.1.3") == "6.1"
+        assert compat._release_series("6.0") == "6.0"
+        assert compat._release_series("0.13.0rc1") == "0.13"
+        assert compat._release_series("2026.1.2") == "2026.1"
+        assert compat._release_series("3.40.1") == "3.40"
 
 
 class CspSettingsTests(SimpleTestCase):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import os
 import re
 import signal
@@ -44,6 +45,8 @@ ENV_VARS = (
     "REDIS_URL",
     "EXAMPLE_DATA_DIR",
     "EXAMPLE_STATIC_ROOT",
+    "EXAMPLE_QUEUE_DB",
+    "EXAMPLE_ALLOW_DEVELOPMENT_DATABASE",
 )
 
 NONCE_HEADER = re.compile(r"'nonce-([^']+)'")
@@ -244,6 +247,88 @@ def test_production_settings_read_the_environment(monkeypatch, tmp_path):
     assert settings.SECURE_PROXY_SSL_HEADER == ("HTTP_X_FORWARDED_PROTO", "https")
 
 
+@pytest.fixture
+def production_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DJANGO_SECRET_KEY", get_random_secret_key())
+    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "demos.example.com")
+
+
+@pytest.mark.usefixtures("import_settings", "production_variables")
+def test_production_settings_refuse_the_development_database(monkeypatch):
+    development = load("example.settings.development").DATABASES["default"]["NAME"]
+    assert development == EXAMPLE_DIR.resolve() / "db.sqlite3"
+
+    with pytest.raises(ImproperlyConfigured, match="refuse the development database") as error:
+        load(PRODUCTION)
+    assert "EXAMPLE_DATA_DIR" in str(error.value)
+    assert "EXAMPLE_ALLOW_DEVELOPMENT_DATABASE=1" in str(error.value)
+    # Named explicitly, it is still the same file.
+    monkeypatch.setenv("EXAMPLE_DATA_DIR", str(EXAMPLE_DIR))
+    with pytest.raises(ImproperlyConfigured, match="refuse the development database"):
+        load(PRODUCTION)
+    monkeypatch.setenv("EXAMPLE_QUEUE_DB", "1")
+    with pytest.raises(ImproperlyConfigured, match="refuse the development database"):
+        load(PRODUCTION)
+
+
+@pytest.mark.usefixtures("import_settings", "production_variables")
+def test_production_opens_the_development_database_only_when_told(monkeypatch):
+    monkeypatch.setenv("EXAMPLE_ALLOW_DEVELOPMENT_DATABASE", "1")
+
+    database = load(PRODUCTION).DATABASES["default"]
+    assert database["NAME"] == EXAMPLE_DIR.resolve() / "db.sqlite3"
+
+
+@pytest.mark.usefixtures("import_settings", "production_variables")
+def test_production_takes_another_database(monkeypatch, tmp_path):
+    monkeypatch.setenv("EXAMPLE_DATA_DIR", str(tmp_path))
+    assert load(PRODUCTION).DATABASES["default"]["NAME"] == tmp_path.resolve() / "db.sqlite3"
+
+    monkeypatch.delenv("EXAMPLE_DATA_DIR")
+    monkeypatch.setenv("DATABASE_URL", "postgres://demo:secret@db.internal:5432/demos")
+    assert load(PRODUCTION).DATABASES["default"]["NAME"] == "demos"
+
+
+@pytest.mark.usefixtures("import_settings")
+def test_sign_in_throttling_in_development_and_production(monkeypatch, tmp_path):
+    monkeypatch.setenv("DJANGO_SECRET_KEY", get_random_secret_key())
+    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "demos.example.com")
+    monkeypatch.setenv("EXAMPLE_DATA_DIR", str(tmp_path))
+    for name in ("example.settings.development", PRODUCTION):
+        settings = load(name)
+
+        assert "axes" in settings.INSTALLED_APPS
+        assert settings.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
+        assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
+        assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+        assert settings.AXES_HTTP_RESPONSE_CODE == 429
+        # The visitor's own address, not a proxy's, unless a proxy is declared.
+        assert not hasattr(settings, "AXES_CLIENT_IP_CALLABLE")
+
+
+@pytest.mark.usefixtures("import_settings", "production_variables")
+def test_behind_a_proxy_the_address_comes_from_x_forwarded_for(monkeypatch, tmp_path):
+    from django.test import RequestFactory
+
+    monkeypatch.setenv("EXAMPLE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DJANGO_BEHIND_PROXY", "1")
+    settings = load(PRODUCTION)
+    assert settings.AXES_CLIENT_IP_CALLABLE == "example.proxy.client_ip"
+    assert settings.RATELIMIT_IP_META_KEY == "example.proxy.client_ip"
+
+    from example.proxy import client_ip
+
+    def address(forwarded):
+        headers = {} if forwarded is None else {"X-Forwarded-For": forwarded}
+        return client_ip(RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", headers=headers))
+
+    # The proxy appended the last entry; the client wrote the ones before it.
+    assert address("6.6.6.6, 198.51.100.7") == "198.51.100.7"
+    assert address("2001:db8::1") == "2001:db8::1"
+    assert address("not-an-address") == "10.0.0.2"
+    assert address(None) == "10.0.0.2"
+
+
 @pytest.mark.usefixtures("import_settings")
 def test_database_url_wins_over_sqlite(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://demo:secret@db.internal:5432/demos")
@@ -268,6 +353,11 @@ def test_redis_url_moves_the_tasks_to_rq(monkeypatch):
     assert rq["RQ_QUEUES"] == settings.RQ_QUEUES
     assert settings.INSTALLED_APPS.count("django_rq") == 1
     assert "django_tasks_db" in settings.INSTALLED_APPS
+    # The rate limits count in the same Redis, shared by every process.
+    assert settings.CACHES["default"] == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://redis.internal:6379/3",
+    }
 
 
 @pytest.mark.usefixtures("import_settings")
@@ -296,6 +386,112 @@ def test_production_deploy_check_has_no_issues(tmp_path):
 
     assert "System check identified no issues (0 silenced)." in result.stdout
     assert not result.stderr
+
+
+CHANGE_DEMO_PASSWORDS = textwrap.dedent(
+    """
+    from django.contrib.auth import get_user_model
+    from django_six_demos.conference.demo_users import DEMO_USERS
+    for demo in DEMO_USERS:
+        user = get_user_model().objects.get(username=demo.username)
+        print(demo.username, "signs in with the demo password:", user.check_password(demo.password))
+        user.set_password(demo.username + "-a-private-passphrase")
+        user.save()
+    """
+)
+
+
+@pytest.mark.slow
+def test_production_deploy_check_fails_while_a_demo_password_works(tmp_path):
+    # A database `manage.py demo` seeded (development), then deployed as it is.
+    development = child_env(tmp_path)
+    manage(["migrate", "--no-input", "-v", "0"], development, cwd=tmp_path)
+    manage(["demos_seed"], development, cwd=tmp_path)
+    production = production_env(tmp_path)
+
+    result = manage(["check", "--deploy"], production, cwd=tmp_path, check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (
+        "(django_six_demos.E015) Demo users still have their public passwords: ada, grace, staff."
+        in result.stderr
+    )
+
+    changed = manage(["shell", "-v", "0", "-c", CHANGE_DEMO_PASSWORDS], production, cwd=tmp_path)
+    assert changed.stdout.splitlines() == [
+        "staff signs in with the demo password: True",
+        "ada signs in with the demo password: True",
+        "grace signs in with the demo password: True",
+    ]
+    result = manage(["check", "--deploy", "--fail-level", "WARNING"], production, cwd=tmp_path)
+    assert "System check identified no issues (0 silenced)." in result.stdout
+    assert not result.stderr
+
+
+@pytest.mark.slow
+def test_production_refuses_the_development_database_from_the_command_line(tmp_path):
+    env = production_env(tmp_path)
+    del env["EXAMPLE_DATA_DIR"]
+    result = manage(["check"], env, cwd=tmp_path, check=False)
+
+    assert result.returncode != 0
+    assert "The production settings refuse the development database" in result.stderr
+
+
+SIGN_IN_ATTEMPTS = textwrap.dedent(
+    """
+    import json
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    get_user_model().objects.create_user("visitor", password="visitor-passphrase")
+    get_user_model().objects.create_superuser("boss", "boss@example.com", "boss-passphrase")
+
+    def attempt(path, username, password, address="198.51.100.7"):
+        client = Client(HTTP_HOST="localhost", REMOTE_ADDR=address)
+        response = client.post(path, {"username": username, "password": password})
+        return {
+            "status": response.status_code,
+            "signed_in": "_auth_user_id" in client.session,
+            "csp": response.headers.get("Content-Security-Policy", ""),
+            "page": response.content.decode(),
+        }
+
+    for path, username, password in (
+        ("/accounts/login/", "visitor", "visitor-passphrase"),
+        ("/admin/login/", "boss", "boss-passphrase"),
+    ):
+        print(json.dumps({
+            "path": path,
+            "wrong": [attempt(path, username, "wrong")["status"] for _ in range(5)],
+            "right": attempt(path, username, password),
+            "elsewhere": attempt(path, username, password, address="203.0.113.50"),
+        }))
+    """
+)
+
+
+@pytest.mark.slow
+def test_five_wrong_passwords_lock_out_the_right_one_too(tmp_path):
+    env = child_env(tmp_path)
+    manage(["migrate", "--no-input", "-v", "0"], env, cwd=tmp_path)
+    result = manage(["shell", "-v", "0", "-c", SIGN_IN_ATTEMPTS], env, cwd=tmp_path)
+    runs = [json.loads(line) for line in result.stdout.splitlines()]
+
+    assert [run["path"] for run in runs] == ["/accounts/login/", "/admin/login/"]
+    for run in runs:
+        # The fifth failure is the one that locks.
+        assert run["wrong"] == [200, 200, 200, 200, 429], run["path"]
+        right = run["right"]
+        assert (right["status"], right["signed_in"]) == (429, False), run["path"]
+        assert "Too many failed sign-ins" in right["page"]
+        assert "is locked after 5 wrong passwords" in right["page"]
+        assert "Try again in 15 minutes" in right["page"]
+        # Rendered under the strict policy, its scripts carrying the header's nonce.
+        header_nonce = NONCE_HEADER.search(right["csp"])
+        assert header_nonce, right["csp"]
+        assert set(NONCE_ATTRIBUTE.findall(right["page"])) == {header_nonce[1]}
+        # Keyed on username and address together: the user is not locked out elsewhere.
+        assert (run["elsewhere"]["status"], run["elsewhere"]["signed_in"]) == (302, True)
 
 
 @pytest.mark.slow

@@ -82,6 +82,12 @@ def test_three_install_steps_serve_the_demos_under_csp(tmp_path):
         "django_six_demos.W010"
     ]
     assert "System check identified 1 issue" in check.stderr
+    # The deployment checks too, before migrate: the demo-password check (E015)
+    # finds no table to read and stays silent instead of crashing.
+    # (Django's own deployment checks fire on startproject's settings: not ours to test.)
+    deploy = run(["manage.py", "check", "--deploy", "--fail-level", "CRITICAL"], cwd=tmp_path)
+    found = re.findall(r"\((django_six_demos\.[EW]\d+)\)", deploy.stderr + deploy.stdout)
+    assert found == ["django_six_demos.W010"]
     run(["manage.py", "migrate", "--no-input", "-v", "0"], cwd=tmp_path)
     result = run(["manage.py", "shell", "-v", "0", "-c", CLIENT_SCRIPT], cwd=tmp_path)
 

@@ -20,7 +20,9 @@ def ring(request: HttpRequest) -> HttpResponse:
     return HttpResponse("rung")
 
 
-@limits.side_effect(group="test-limits-staff", rate=RATE, action="ring the big bell", staff_only=True)
+@limits.side_effect(
+    group="test-limits-staff", rate=RATE, action="ring the big bell", staff_only=True
+)
 def ring_big(request: HttpRequest) -> HttpResponse:
     calls.append(request.user.get_username())
     return HttpResponse("rung")
@@ -78,7 +80,9 @@ class SideEffectTests(TestCase):
         assert self.post(ring, self.grace, ip="198.51.100.7").status_code == 200
 
     def test_one_address_is_limited_across_users(self):
-        statuses = [self.post(ring, user).status_code for user in (self.ada, self.grace, self.staff)]
+        statuses = [
+            self.post(ring, user).status_code for user in (self.ada, self.grace, self.staff)
+        ]
         assert statuses == [200, 200, 200]
         assert self.post(ring, self.grace).status_code == 429
 
@@ -103,3 +107,10 @@ class SideEffectTests(TestCase):
     @override_settings(RATELIMIT_ENABLE=False)
     def test_limits_can_be_switched_off_by_django_ratelimit_setting(self):
         assert {self.post(ring, self.ada).status_code for _ in range(5)} == {200}
+
+
+def test_rates_are_said_in_words():
+    assert limits.in_words("10/h") == "10 an hour"
+    assert limits.in_words("5/m") == "5 a minute"
+    assert limits.in_words("5/10m") == "5/10m"
+    assert str(limits.Rate("3/h", "10/d")) == "3 an hour per user, 10 a day per address"

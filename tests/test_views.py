@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
+from importlib import metadata
 
+import django
 from django.test import TestCase
 from django.urls import reverse
 
@@ -136,3 +139,51 @@ class RoomPageTests(TestCase):
             f"Django {source.version} (core)" if source.is_core else f"django-csp {source.version}"
         )
         assert expected in response.text
+
+
+# Every page that names Django's version or a package's: the home page, each
+# room, and the pages built from compat.feature_source().
+VERSIONED_PAGES = (
+    "django_six_demos_index",
+    "django_six_demos_partials:index",
+    "django_six_demos_partials:migrate",
+    "django_six_demos_partials:gotchas",
+    "django_six_demos_csp:index",
+    "django_six_demos_csp:migrate",
+    "django_six_demos_tasks:index",
+    "django_six_demos_sqlite:index",
+    "demos-crud-index",
+)
+
+
+class VersionTests(TestCase):
+    """Pages name release series ("6.1"), never the exact release a visitor could look up."""
+
+    def test_pages_never_print_the_exact_django_release(self):
+        exact = django.get_version()
+        for url_name in VERSIONED_PAGES:
+            with self.subTest(url_name):
+                response = self.client.get(reverse(url_name))
+
+                assert response.status_code == 200
+                assert f"running on Django {compat.DJANGO_LINE}<" in response.text
+                if exact != compat.DJANGO_LINE:  # "6.1.3", not "6.1"
+                    assert exact not in response.text
+
+    def test_the_sources_name_package_series_only(self):
+        for room in rooms.ROOMS:
+            for source in rooms.sources(room.slug):
+                if source.is_core:
+                    exact = django.get_version()
+                elif source.provider == "SQLite":
+                    exact = sqlite3.sqlite_version
+                else:
+                    exact = metadata.version(source.provider)
+                with self.subTest(source.provider):
+                    assert source.version == compat._release_series(exact)
+        home = self.client.get(reverse("django_six_demos_index")).text
+        for distribution in ("django-tasks-db", "neapolitan", "django-filter", "dj-lite"):
+            exact = metadata.version(distribution)
+            assert f"{distribution} {compat._release_series(exact)}<" in home
+            if exact != compat._release_series(exact):
+                assert f"{distribution} {exact}<" not in home

@@ -11,8 +11,10 @@ from typing import Any
 
 from django.apps import AppConfig, apps
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning
-from django.db import connections
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.db import DatabaseError, connections, router
 from django.urls import Resolver404, resolve
 
 from django_six_demos import compat
@@ -22,6 +24,7 @@ from django_six_demos.conf import (
     REPORTING_ENDPOINTS_SETTING,
     REPORTING_MIDDLEWARE,
 )
+from django_six_demos.conference.demo_users import DEMO_USERS
 
 _CONF_HINT = "Build the setting with django_six_demos.conf (see the install docs)."
 
@@ -318,6 +321,89 @@ def check_csp_report_to(
                     f"{REPORTING_MIDDLEWARE!r} to MIDDLEWARE. {_CONF_HINT}"
                 ),
                 id="django_six_demos.W014",
+            )
+        ]
+    return []
+
+
+# -- Registered here, when the main app's ready() imports this module ----------
+
+
+@register(Tags.security, deploy=True)
+def check_demo_passwords(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E015: a demo user still has the password the docs publish (check --deploy).
+
+    One query for the users with the demo usernames; each hash is compared
+    without saving an upgraded one. A database that cannot be read (not
+    migrated yet, unreachable) is skipped: the check must not stop a deploy
+    that runs ``check --deploy`` before ``migrate``.
+    """
+    if not apps.is_installed("django.contrib.auth"):
+        return []
+    user_model = get_user_model()
+    alias = router.db_for_read(user_model)
+    if connections[alias].settings_dict["ENGINE"] == "django.db.backends.dummy":
+        return []
+    field = user_model.USERNAME_FIELD
+    passwords = {demo.username: demo.password for demo in DEMO_USERS}
+    try:
+        found = list(
+            user_model._default_manager.using(alias)
+            .filter(**{f"{field}__in": list(passwords)})
+            .values_list(field, "password")
+        )
+    except DatabaseError:
+        return []
+    public = sorted(
+        name
+        for name, encoded in found
+        # A case-insensitive collation may return "Ada" for "ada".
+        if name in passwords and check_password(passwords[name], encoded)
+    )
+    if public:
+        return [
+            Error(
+                f"Demo users still have their public passwords: {', '.join(public)}.",
+                hint="Change each with 'manage.py changepassword <username>', or delete the user.",
+                id="django_six_demos.E015",
+            )
+        ]
+    return []
+
+
+_DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
+
+
+@register(Tags.caches)
+def check_rate_limit_cache(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E016 / W017: the cache django-ratelimit counts in must exist and keep counts.
+
+    :mod:`django_six_demos.limits` counts in ``RATELIMIT_USE_CACHE`` (default
+    ``"default"``). LocMemCache passes: each process then counts on its own.
+    """
+    alias = getattr(settings, "RATELIMIT_USE_CACHE", "default")
+    configured = getattr(settings, "CACHES", None) or {}
+    if alias not in configured:
+        return [
+            Error(
+                f"The rate limits count in cache {alias!r}, which CACHES does not define.",
+                hint="Add it to CACHES, or set RATELIMIT_USE_CACHE to a cache that exists.",
+                id="django_six_demos.E016",
+            )
+        ]
+    if configured[alias].get("BACKEND") == _DUMMY_CACHE:
+        return [
+            Warning(
+                f"The rate limits count in cache {alias!r}, a DummyCache: they never trigger.",
+                hint=(
+                    "Point RATELIMIT_USE_CACHE at a real cache: LocMemCache counts per "
+                    "process, Redis or Memcached for the whole site."
+                ),
+                id="django_six_demos.W017",
             )
         ]
     return []

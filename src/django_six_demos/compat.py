@@ -9,6 +9,7 @@ that reads ``django.VERSION``; everything else asks the flags and functions here
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import wraps
 from importlib import metadata
@@ -19,8 +20,10 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
+# The release series, e.g. "6.1": what pages print.
 DJANGO_LINE: Final = f"{django.VERSION[0]}.{django.VERSION[1]}"
-# The full running version, e.g. "6.1.3".
+# The full running version, e.g. "6.1.3". Never printed on a page: the exact
+# patch release tells a visitor which published security fixes are missing.
 DJANGO_VERSION: Final = django.get_version()
 
 # Django < 6.0: django-template-partials provides {% partialdef %} and "x.html#name".
@@ -86,17 +89,32 @@ def tasks_api_importable() -> bool:
     return HAS_BUILTIN_TASKS or _importable("django_tasks")
 
 
+def _release_series(version: str) -> str:
+    """Return the release series of ``version``: its first two numbers.
+
+    Pages name the series, never the exact release, which would tell a
+    visitor which published fixes are missing.
+
+    >>> _release_series("6.1.3"), _release_series("0.13.0rc1"), _release_series("3.40.1")
+    ('6.1', '0.13', '3.40')
+    """
+    match = re.match(r"\d+(?:\.\d+)?", version)
+    return match[0] if match else version
+
+
 class FeatureSource(NamedTuple):
     """Where a feature comes from on the running Django line."""
 
     provider: str
+    # The provider's release series ("6.1", "4.0"); None if not installed.
     version: str | None
     is_core: bool
 
 
-def _distribution_version(name: str) -> str | None:
+def _distribution_series(name: str) -> str | None:
+    """Return the release series of an installed distribution, or None."""
     try:
-        return metadata.version(name)
+        return _release_series(metadata.version(name))
     except metadata.PackageNotFoundError:
         return None
 
@@ -105,7 +123,7 @@ def feature_source(feature: str) -> FeatureSource:
     """Return who provides ``feature`` ("partials", "csp" or "tasks") here.
 
     >>> feature_source("csp")  # on Django 6.1.3
-    FeatureSource(provider='Django', version='6.1.3', is_core=True)
+    FeatureSource(provider='Django', version='6.1', is_core=True)
     """
     builtin = {
         "partials": (HAS_BUILTIN_PARTIALS, "django-template-partials"),
@@ -114,8 +132,8 @@ def feature_source(feature: str) -> FeatureSource:
     }
     is_core, backport = builtin[feature]
     if is_core:
-        return FeatureSource("Django", DJANGO_VERSION, True)
-    return FeatureSource(backport, _distribution_version(backport), False)
+        return FeatureSource("Django", DJANGO_LINE, True)
+    return FeatureSource(backport, _distribution_series(backport), False)
 
 
 # -- Template partials -------------------------------------------------------

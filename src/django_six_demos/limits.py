@@ -27,6 +27,23 @@ NOTICE_TARGET: Final = "#demo-notice"
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
+# The refusal page's heading for each status a guard or a cap answers with.
+HEADINGS: Final = {
+    403: "Not allowed",
+    409: "Already under way",
+    429: "Too many requests",
+    503: "Try again later",
+}
+
+
+_PERIODS: Final = {"s": "a second", "m": "a minute", "h": "an hour", "d": "a day"}
+
+
+def in_words(rate: str) -> str:
+    """Say a django-ratelimit rate in words: "10/h" is "10 an hour"."""
+    count, _, period = rate.partition("/")
+    return f"{count} {_PERIODS[period]}" if period in _PERIODS else rate
+
 
 @dataclass(frozen=True)
 class Rate:
@@ -34,6 +51,17 @@ class Rate:
 
     per_user: str
     per_ip: str
+
+    @property
+    def user_words(self) -> str:
+        return in_words(self.per_user)
+
+    @property
+    def ip_words(self) -> str:
+        return in_words(self.per_ip)
+
+    def __str__(self) -> str:
+        return f"{self.user_words} per user, {self.ip_words} per address"
 
 
 def limited_for(request: HttpRequest, group: str, key: str, rate: str) -> int | None:
@@ -46,7 +74,8 @@ def limited_for(request: HttpRequest, group: str, key: str, rate: str) -> int | 
     usage = get_usage(request, group=group, key=key, rate=rate, increment=True)
     if usage is None or not usage["should_limit"]:
         return None
-    return max(1, math.ceil(usage["time_left"]))
+    seconds: int = max(1, math.ceil(usage["time_left"]))
+    return seconds
 
 
 def refused(
@@ -62,15 +91,21 @@ def refused(
     response = TemplateResponse(
         request,
         template,
-        {"message": message, "status": status, "retry_after": retry_after},
+        {
+            "heading": HEADINGS.get(status, "Not done"),
+            "message": message,
+            "status": status,
+            "retry_after": retry_after,
+        },
         status=status,
     )
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
     if is_htmx:
         # The element that asked may be a table row or a status box: put the
-        # message in the page's notice region instead (base.html lets htmx
-        # swap 403 and 429 answers).
+        # message in the page's notice region instead. base.html lets htmx
+        # swap a 429; other refusals stay unswapped, so pages offer htmx
+        # controls only to those who may use them.
         retarget(response, NOTICE_TARGET)
         reswap(response, "innerHTML")
     return response

@@ -7,7 +7,6 @@ each other to link or describe one another.
 from __future__ import annotations
 
 import sqlite3
-from importlib import metadata
 from typing import NamedTuple
 
 from django_six_demos import compat
@@ -18,6 +17,7 @@ class Source(NamedTuple):
 
     role: str
     provider: str
+    # The release series ("6.1", "0.13"), never the exact release: pages show it.
     version: str | None
     is_core: bool
 
@@ -84,12 +84,9 @@ ROOMS = (
 ROOMS_BY_SLUG = {room.slug: room for room in ROOMS}
 
 
+# The series helpers live in compat, beside the Django version they mirror.
 def _package(role: str, distribution: str) -> Source:
-    try:
-        version: str | None = metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        version = None
-    return Source(role, distribution, version, False)
+    return Source(role, distribution, compat._distribution_series(distribution), False)
 
 
 def _gated(role: str, feature: str) -> Source:
@@ -111,7 +108,9 @@ def sources(slug: str) -> list[Source]:
     if slug == "sqlite":
         return [
             _package("Production settings", "dj-lite"),
-            Source("Database engine", "SQLite", sqlite3.sqlite_version, False),
+            Source(
+                "Database engine", "SQLite", compat._release_series(sqlite3.sqlite_version), False
+            ),
         ]
     if slug == "crud":
         return [

@@ -8,8 +8,11 @@ project) instead of the in-test one.
 from __future__ import annotations
 
 import json
+import re
 import time
 
+from django.contrib.auth import get_user_model
+from django.test import Client
 from playwright.sync_api import expect
 
 from django_six_demos import compat, conf
@@ -123,15 +126,28 @@ def test_chromium_report_to_reports_are_normalised_by_the_collector(
     assert_inline_script_report(report, live_server)
 
 
+def sign_in_as_staff(page, live_server):
+    client = Client()
+    client.force_login(get_user_model().objects.create_user("reader", is_staff=True))
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+
+
 def test_reports_page_polls_a_new_report_in_without_reload(
     strict_page, live_server, transactional_db
 ):
+    sign_in_as_staff(strict_page, live_server)
     strict_page.goto(live_server.url + "/csp/reports/")
     count = strict_page.locator(".report-count")
     expect(count).to_contain_text("0 reports stored")
 
     body = {
-        "csp-report": {"effective-directive": "img-src", "blocked-uri": "https://evil.example/"}
+        "csp-report": {
+            "document-uri": f"{live_server.url}/csp/?token=kept-out",
+            "effective-directive": "img-src",
+            "blocked-uri": "https://evil.example/",
+        }
     }
     answer = strict_page.request.post(
         live_server.url + COLLECTOR,
@@ -142,4 +158,22 @@ def test_reports_page_polls_a_new_report_in_without_reload(
     assert answer.status == 204
     # htmx asks again every 3 seconds and swaps the list in.
     expect(count).to_contain_text("1 report stored", timeout=8_000)
-    expect(strict_page.locator(".reports-table tbody tr").first).to_contain_text("evil.example")
+    row = strict_page.locator(".reports-table tbody tr").first
+    expect(row).to_contain_text("evil.example")
+    expect(row).to_contain_text(f"{live_server.url}/csp/")
+    expect(row).not_to_contain_text("kept-out")
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_from_the_reports_page(
+    strict_page, live_server, transactional_db
+):
+    CspReport.objects.create(
+        format=CspReport.Format.REPORT_URI,
+        effective_directive="img-src",
+        document_uri=f"{live_server.url}/private/page/",
+    )
+
+    strict_page.goto(live_server.url + "/csp/reports/")
+
+    expect(strict_page).to_have_url(re.compile(r"/accounts/login/\?next=/csp/reports/$"))
+    expect(strict_page.locator("body")).not_to_contain_text("/private/page/")

@@ -197,3 +197,42 @@ def test_the_sandbox_payloads_never_run_after_the_htmx_swap(sandbox, watch, live
         provoked(watch, page).count(f"report script-src-attr on {live_server.url}/csp/sandbox/")
         == 2
     )
+
+
+LESSON = "/csp/injected-attributes/"
+
+
+def test_the_lesson_runs_clean_and_its_planted_request_is_never_sent(strict_page, live_server):
+    """No CSP violation either: the payload needs no script, which is the lesson."""
+    planted = []
+    strict_page.on("request", lambda r: planted.append(r.method) if "/planted/" in r.url else None)
+    strict_page.goto(live_server.url + LESSON)
+
+    status = strict_page.locator("[data-planted-status]")
+    expect(status).to_have_attribute("data-state", "inert")
+    expect(strict_page.locator('[data-htmx-config="selfRequestsOnly"]')).to_have_text("true")
+    # Live attributes in the page, held by hx-disable.
+    region = strict_page.locator("[data-planted-region]")
+    expect(region.locator("[hx-post][hx-trigger=load]")).to_have_count(1)
+
+    strict_page.get_by_role("button", name="Load the payload with htmx").click()
+
+    expect(strict_page.locator("#planted-swap [data-planted-region] [hx-post]")).to_have_count(1)
+    strict_page.wait_for_timeout(500)
+    expect(status).to_have_attribute("data-state", "inert")
+    assert planted == []
+
+
+def test_the_lesson_status_would_show_a_request_to_the_planted_url(strict_page, live_server):
+    """The page's own watch can fail: a request to the URL from anywhere shows."""
+    strict_page.goto(live_server.url + LESSON)
+    status = strict_page.locator("[data-planted-status]")
+    expect(status).to_have_attribute("data-state", "inert")
+
+    # What the planted attribute would do, done by hand: an htmx POST to the URL.
+    strict_page.locator("[data-planted-url]").evaluate(
+        "output => htmx.ajax('POST', output.dataset.plantedUrl, {source: document.body, swap: 'none'})"
+    )
+
+    expect(status).to_have_attribute("data-state", "sent")
+    expect(status).to_contain_text("1 SENT (xmlhttprequest")

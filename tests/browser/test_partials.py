@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import re
+import time
+from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 from playwright.sync_api import expect
+
+from django_six_demos import limits
+from django_six_demos.conference.models import Talk
+from django_six_demos.partials import views
 
 
 @pytest.fixture
@@ -27,7 +34,10 @@ def sign_in(page, live_server, username):
 def test_typing_in_search_updates_the_results(strict_page, live_server, seeded):
     strict_page.goto(live_server.url + "/partials/")
     count = strict_page.locator(".results-count")
-    assert count.inner_text().startswith("120 talks")
+    # Anonymous visitors see the accepted talks only, as in the CRUD room.
+    accepted = Talk.objects.filter(status=Talk.Status.ACCEPTED).count()
+    assert accepted < Talk.objects.count()
+    assert count.inner_text().startswith(f"{accepted} talks")
 
     strict_page.locator("#id_q").press_sequentially("partials", delay=20)
 
@@ -35,7 +45,7 @@ def test_typing_in_search_updates_the_results(strict_page, live_server, seeded):
     # which the strict policy refuses. The address bar follows (hx-push-url),
     # so the filtered view can be shared.
     expect(strict_page).to_have_url(re.compile(r"q=partials"))
-    expect(count).not_to_have_text(re.compile(r"^120 talks"))
+    expect(count).not_to_have_text(re.compile(rf"^{accepted} talks"))
     assert re.match(r"\d+ talks?", count.inner_text())
     titles = strict_page.locator(".talk-title").all_inner_texts()
     assert titles
@@ -45,6 +55,8 @@ def test_typing_in_search_updates_the_results(strict_page, live_server, seeded):
 
 
 def test_filters_and_paging_swap_only_the_results(strict_page, live_server, seeded):
+    # Staff read every talk: enough for several pages of one track.
+    sign_in(strict_page, live_server, "staff")
     strict_page.goto(live_server.url + "/partials/")
     strict_page.locator("#id_track").select_option("security")
     expect(strict_page).to_have_url(re.compile(r"track=security"))
@@ -89,6 +101,40 @@ def test_inline_edit_with_errors_then_success_updates_the_counter(
 
     expect(strict_page.locator(f"#{row_id} .talk-title")).to_have_text("Partials in the browser")
     expect(counter).to_have_text("Titles edited this session: 1")
+
+
+def test_a_save_past_the_rate_limit_shows_a_notice_and_keeps_the_editor(
+    strict_page, watch, live_server, seeded
+):
+    watch.expect_status(429)  # the second save, on purpose
+    sign_in(strict_page, live_server, "ada")
+    strict_page.goto(live_server.url + "/partials/?q=Ada+Lovelace")
+    row = strict_page.locator("tr", has=strict_page.get_by_role("button", name="Edit title")).first
+    row_id = row.get_attribute("id")
+    counter = strict_page.locator("#edit-counter")
+    notice = strict_page.locator("#demo-notice")
+    # One save a minute, so that the second is refused; django-ratelimit's
+    # clock stands still, so no minute ends between the two.
+    now = time.time()
+    with (
+        mock.patch.object(views, "TITLE_EDIT_RATE", limits.Rate("1/m", "100/h")),
+        mock.patch("django_ratelimit.core.time", SimpleNamespace(time=lambda: now)),
+    ):
+        row.get_by_role("button", name="Edit title").click()
+        strict_page.locator(f"#{row_id} input[name=title]").fill("Saved once")
+        strict_page.locator(f"#{row_id}").get_by_role("button", name="Save").click()
+        expect(counter).to_have_text("Titles edited this session: 1")
+
+        strict_page.locator(f"#{row_id}").get_by_role("button", name="Edit title").click()
+        strict_page.locator(f"#{row_id} input[name=title]").fill("Saved twice")
+        strict_page.locator(f"#{row_id}").get_by_role("button", name="Save").click()
+
+        expect(notice).to_contain_text("Too many title edits: try again in")
+    # The row was not replaced by the refusal: the editor keeps what was typed.
+    assert strict_page.locator(f"#{row_id} input[name=title]").input_value() == "Saved twice"
+    assert counter.inner_text() == "Titles edited this session: 1"
+    assert Talk.objects.filter(title="Saved once").exists()
+    assert not Talk.objects.filter(title="Saved twice").exists()
 
 
 def test_gotchas_nested_partials_swap_by_target(strict_page, live_server):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
 from playwright.sync_api import expect
 
 from django_six_demos.sqlite.models import ContentionRun
@@ -41,6 +43,26 @@ def test_the_settings_page_shows_the_live_settings(strict_page, live_server, tra
     expect(strict_page.locator("#setting-synchronous")).to_contain_text("NORMAL")
 
 
+def sign_in_as_staff(page, live_server):
+    client = Client()
+    client.force_login(get_user_model().objects.create_user("staff", is_staff=True))
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_visitors_get_no_form_but_why(strict_page, live_server):
+    strict_page.goto(live_server.url + "/sqlite/lab/")
+
+    form_section = strict_page.locator("section[aria-labelledby=lab-form-title]")
+    expect(form_section.locator(".room-status")).to_contain_text("Only staff may start a run.")
+    expect(form_section.get_by_role("link", name="Sign in")).to_have_attribute(
+        "href", "/accounts/login/?next=%2Fsqlite%2Flab%2F"
+    )
+    assert strict_page.get_by_role("button", name="Run the lab").count() == 0
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_run_is_started_then_polled_until_it_finishes(strict_page, live_server):
     polls: list[str] = []
@@ -48,6 +70,7 @@ def test_a_run_is_started_then_polled_until_it_finishes(strict_page, live_server
         "request",
         lambda request: polls.append(request.url) if request.headers.get("hx-request") else None,
     )
+    sign_in_as_staff(strict_page, live_server)
     strict_page.goto(live_server.url + "/sqlite/lab/")
     strict_page.locator("#id_writers").select_option("2")
 

@@ -1,4 +1,4 @@
-"""The background tasks demo in a real browser: enqueue, watch the status, download."""
+"""The background tasks demo in a real browser: sign in, enqueue, watch the status, download."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import Client
 from playwright.sync_api import expect
 
 from django_six_demos.tasks.tasks import CSV_HEADER
@@ -20,6 +22,14 @@ def seeded(transactional_db):
     call_command("demos_seed", verbosity=0)
 
 
+def sign_in(page, live_server, username):
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+
+
 def run_worker():
     """Run the worker here, in the test thread: the live server shares the test database."""
     call_command(
@@ -27,7 +37,40 @@ def run_worker():
     )
 
 
+def test_anonymous_visitors_are_asked_to_sign_in_then_get_the_forms(
+    strict_page, live_server, seeded
+):
+    strict_page.goto(live_server.url + "/tasks/")
+    expect(strict_page.get_by_role("button", name="Build the export")).to_have_count(0)
+
+    strict_page.get_by_role("link", name="Sign in", exact=True).click()
+    expect(strict_page).to_have_url(re.compile(r"/accounts/login/\?next=/tasks/$"))
+    expect(strict_page.locator("h1")).to_have_text("Sign in")
+    # The seeded passwords work only with DEBUG on: sign in with a session instead.
+    sign_in(strict_page, live_server, "grace")
+    strict_page.goto(live_server.url + "/tasks/")
+
+    expect(strict_page.get_by_role("button", name="Build the export")).to_be_visible()
+    expect(strict_page.get_by_role("button", name="Send me my acceptance email")).to_be_visible()
+    expect(strict_page.get_by_label("Travel grant (EUR)")).to_have_count(0)
+
+
+def test_a_second_email_batch_while_one_waits_is_refused(strict_page, watch, live_server, seeded):
+    sign_in(strict_page, live_server, "ada")
+    strict_page.goto(live_server.url + "/tasks/")
+    send = strict_page.get_by_role("button", name="Send me my acceptance email")
+    send.click()
+    expect(strict_page).to_have_url(STATUS_PAGE)
+
+    strict_page.go_back()
+    watch.expect_status(409)
+    send.click()
+
+    expect(strict_page.locator(".notice-refused")).to_contain_text("one batch at a time")
+
+
 def test_export_reaches_successful_by_polling_and_downloads(strict_page, live_server, seeded):
+    sign_in(strict_page, live_server, "ada")
     strict_page.goto(live_server.url + "/tasks/")
     export_form = strict_page.locator("form", has=strict_page.get_by_text("Build the export"))
     export_form.get_by_label("CSV (spreadsheets)").check()
@@ -55,7 +98,10 @@ def test_export_reaches_successful_by_polling_and_downloads(strict_page, live_se
     assert len(rows) > 1
 
 
-def test_a_failed_task_shows_its_traceback_and_is_re_enqueued(strict_page, live_server, seeded):
+def test_a_failed_task_shows_its_traceback_to_staff_and_is_re_enqueued(
+    strict_page, live_server, seeded
+):
+    sign_in(strict_page, live_server, "staff")
     strict_page.goto(live_server.url + "/tasks/")
     failure_form = strict_page.locator("form", has=strict_page.get_by_text("Fail on demand"))
     failure_form.get_by_label("Message").fill("Broken in the browser")
@@ -78,3 +124,22 @@ def test_a_failed_task_shows_its_traceback_and_is_re_enqueued(strict_page, live_
     assert strict_page.url != failed_url
     expect(strict_page.locator("#task-status .task-status-badge")).to_have_text("READY")
     expect(strict_page.locator("#task-status .rerun")).to_contain_text("Re-enqueued from")
+
+
+def test_others_see_a_failed_tasks_class_and_message_but_no_traceback(
+    strict_page, live_server, seeded
+):
+    sign_in(strict_page, live_server, "grace")
+    strict_page.goto(live_server.url + "/tasks/")
+    failure_form = strict_page.locator("form", has=strict_page.get_by_text("Fail on demand"))
+    failure_form.get_by_label("Message").fill("Broken for Grace")
+    failure_form.get_by_role("button", name="Enqueue a failing task").click()
+    expect(strict_page).to_have_url(STATUS_PAGE)
+
+    run_worker()
+
+    status = strict_page.locator("#task-status")
+    expect(status.locator(".task-status-badge")).to_have_text("FAILED")
+    expect(status.locator(".exception-message")).to_have_text("Broken for Grace")
+    expect(status.locator(".traceback")).to_have_count(0)
+    expect(status.get_by_role("button", name="Re-enqueue as a new task")).to_have_count(0)

@@ -20,7 +20,7 @@ from django_six_demos.conference.management.commands.demos_seed import (
     BENCHMARK_SLUG_PREFIX,
     DEMO_USERS,
 )
-from django_six_demos.conference.models import Speaker, Talk
+from django_six_demos.conference.models import SeededUser, Speaker, Talk
 
 User = get_user_model()
 
@@ -124,6 +124,10 @@ class FirstRunTests(TestCase):
     def test_creates_no_benchmark_talks_by_default(self):
         assert not benchmark_talks().exists()
 
+    def test_records_each_user_it_created(self):
+        recorded = SeededUser.objects.values_list("user__username", flat=True)
+        assert sorted(recorded) == sorted(demo.username for demo in DEMO_USERS)
+
 
 @fast_hashing
 class RerunTests(TestCase):
@@ -145,13 +149,20 @@ class RerunTests(TestCase):
         # The recreated user is linked to the speaker the deletion freed.
         assert Speaker.objects.get(user__username="grace").name == "Grace Hopper"
 
-    def test_existing_user_keeps_its_password_and_gets_linked(self):
-        User.objects.create_user("ada", password="changed-on-purpose")
-        output = seed()
-        assert output == "Created 40 speakers, 120 talks, 2 users.\n"
+    def test_rerun_links_a_freed_speaker_to_its_own_user_again(self):
+        seed()
+        Speaker.objects.filter(slug="ada-lovelace").update(user=None)
+        seed()
+        assert Speaker.objects.get(slug="ada-lovelace").user == User.objects.get(username="ada")
+
+    def test_rerun_keeps_a_password_changed_on_a_user_it_created(self):
+        seed()
         ada = User.objects.get(username="ada")
+        ada.set_password("changed-on-purpose")
+        ada.save()
+        seed()
+        ada.refresh_from_db()
         assert ada.check_password("changed-on-purpose")
-        assert ada.speaker.name == "Ada Lovelace"
 
     def test_reassigned_speaker_is_not_taken_back(self):
         seed()
@@ -248,6 +259,74 @@ class ExtraTalksTests(TestCase):
         assert not Talk.objects.exists()
 
 
+@fast_hashing
+class HostUsersTests(TestCase):
+    """Users the command finds already there belong to the host project."""
+
+    def test_an_existing_user_is_left_as_it_is_and_not_linked(self):
+        User.objects.create_user(
+            "ada", email="ada@host.example", password="her-own", first_name="Ada"
+        )
+        output = seed()
+
+        assert output == (
+            "Created 40 speakers, 120 talks, 2 users.\n"
+            "User 'ada' already exists and demos_seed did not create it: left as it is "
+            "(not linked to speaker Ada Lovelace).\n"
+        )
+        ada = User.objects.get(username="ada")
+        assert ada.check_password("her-own")
+        assert not ada.check_password("ada-demo")
+        assert (ada.email, ada.is_staff, ada.is_superuser) == ("ada@host.example", False, False)
+        # No speaker, so none of the seeded speaker's mail reaches her inbox.
+        assert Speaker.objects.get(slug="ada-lovelace").user is None
+        assert not Speaker.objects.filter(user=ada).exists()
+        assert not SeededUser.objects.filter(user=ada).exists()
+
+    def test_an_existing_staff_name_gets_no_rights_and_no_password(self):
+        User.objects.create_user("staff", password="their-own")
+        output = seed()
+
+        assert "User 'staff' already exists and demos_seed did not create it: left as it is.\n" in (
+            output
+        )
+        staff = User.objects.get(username="staff")
+        assert (staff.is_staff, staff.is_superuser) == (False, False)
+        assert staff.check_password("their-own")
+
+    def test_a_host_user_stays_unlinked_on_every_run(self):
+        User.objects.create_user("grace", password="her-own")
+        seed()
+        output = seed()
+
+        assert output == (
+            "Created 0 speakers, 0 talks, 0 users (already seeded).\n"
+            "User 'grace' already exists and demos_seed did not create it: left as it is "
+            "(not linked to speaker Grace Hopper).\n"
+        )
+        assert Speaker.objects.get(slug="grace-hopper").user is None
+
+    def test_a_database_seeded_before_users_were_recorded_is_left_alone(self):
+        # Users from an older demos_seed carry no record: they may have been
+        # handed to real people since, so they are not the command's any more.
+        seed()
+        SeededUser.objects.all().delete()
+        Speaker.objects.update(user=None)
+        output = seed()
+
+        assert output.count("demos_seed did not create it") == len(DEMO_USERS)
+        assert not Speaker.objects.filter(user__isnull=False).exists()
+
+    def test_the_host_user_keeps_its_name_after_the_seeded_one_is_deleted(self):
+        seed()
+        User.objects.filter(username="ada").delete()
+        host = User.objects.create_user("ada", password="her-own")
+        seed()
+
+        assert not SeededUser.objects.filter(user=host).exists()
+        assert Speaker.objects.get(slug="ada-lovelace").user is None
+
+
 class DeployedSiteTests(TestCase):
     @override_settings(DEBUG=False)
     def test_without_debug_demo_users_get_no_usable_password(self):
@@ -257,3 +336,10 @@ class DeployedSiteTests(TestCase):
             user = User.objects.get(username=demo.username)
             assert not user.has_usable_password(), demo.username
         assert "DEBUG is off, so the demo users have no password" in output
+
+    @override_settings(DEBUG=False)
+    def test_without_debug_an_existing_user_keeps_its_password(self):
+        User.objects.create_user("grace", password="her-own")
+        seed()
+
+        assert User.objects.get(username="grace").check_password("her-own")

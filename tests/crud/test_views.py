@@ -8,7 +8,7 @@ from django.urls import reverse
 from django_six_demos import compat, rooms
 from django_six_demos.conference.models import Speaker, Talk
 from django_six_demos.crud.views import TALKS_PER_PAGE
-from tests.crud.helpers import HTMX, ConferenceTestCase, make_talk, talk_data
+from tests.crud.helpers import HTMX, ConferenceTestCase, User, make_talk, talk_data
 from tests.csp_utils import header_nonces, page_nonces
 
 LIST = reverse("demos-talk-list")
@@ -37,6 +37,15 @@ class RoomTests(ConferenceTestCase):
         response = self.client.get(reverse("demos-crud-index"))
 
         assert "Signed in as <strong>ada</strong>, the speaker Ada Lovelace." in response.text
+
+    def test_states_the_limits_in_words(self):
+        response = self.client.get(reverse("demos-crud-index"))
+
+        text = " ".join(response.text.split('<aside class="frame"')[0].split())
+        assert (
+            "Saves and deletes are limited to 10 a minute per person and 100 an hour per "
+            "address (then a 429 asks you to wait), and a speaker may have at most 10 talks."
+        ) in text
 
 
 class TalkListTests(ConferenceTestCase):
@@ -378,6 +387,32 @@ class SpeakerViewTests(ConferenceTestCase):
             ("Ada Lovelace", 1),
             ("Grace Hopper", 1),
         ]
+
+    def test_list_and_detail_show_only_speakers_with_a_talk_the_visitor_may_read(self):
+        hedy_user = User.objects.create_user("hedy")
+        hedy = Speaker.objects.create(name="Hedy Lamarr", slug="hedy", user=hedy_user)
+        make_talk(hedy, "frequency-hopping", status=Talk.Status.SUBMITTED)
+        katherine = Speaker.objects.create(name="Katherine Johnson", slug="katherine")
+        public = {self.ada, self.grace}
+        expected = {
+            None: public,
+            self.visitor: public,
+            self.grace_user: public,
+            # Her talk is hers to read: she sees her own profile.
+            hedy_user: public | {hedy},
+            # Staff manage every speaker, with a talk or not yet.
+            self.staff: public | {hedy, katherine},
+        }
+        for user, speakers in expected.items():
+            with self.subTest(user=user):
+                self.client.logout()
+                if user is not None:
+                    self.client.force_login(user)
+                listed = self.client.get(reverse("demos-speaker-list"))
+                assert set(listed.context_data["speaker_list"]) == speakers
+                for speaker in (hedy, katherine):
+                    detail = self.client.get(reverse("demos-speaker-detail", args=[speaker.pk]))
+                    assert detail.status_code == (200 if speaker in speakers else 404)
 
     def test_search_by_name_or_company(self):
         response = self.client.get(reverse("demos-speaker-list"), {"q": "grace"}, headers=HTMX)

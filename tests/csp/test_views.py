@@ -6,13 +6,13 @@ import re
 import pytest
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.test import SimpleTestCase, TestCase, override_settings
+from django.test import Client, SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
 
 from django_six_demos import compat, conf, rooms
 from django_six_demos.conference.models import Speaker, Talk
-from django_six_demos.csp import policies
-from django_six_demos.csp.views import SANDBOX, SANDBOX_ABSTRACT, SANDBOX_SLUG
+from django_six_demos.csp import policies, views
+from django_six_demos.csp.views import INJECTED_ATTRIBUTES, SANDBOX, SANDBOX_ABSTRACT
 from tests.csp_utils import header_nonces, page_nonces, parse_csp
 
 HTMX = {"HX-Request": "true"}
@@ -101,7 +101,7 @@ class ExplorerTests(SimpleTestCase):
         for name in ("twin-enforced", "twin-report-only"):
             assert f'data-csp-twin-url="{url(name)}"' in response.text
             assert f'href="{url(name)}"' in response.text
-        for name in ("extended", "disabled", "sandbox", "headers"):
+        for name in ("extended", "disabled", "sandbox", "injected-attributes", "headers"):
             assert f'href="{url(name)}"' in response.text
 
     def test_the_page_script_is_static_and_carries_the_nonce(self):
@@ -222,10 +222,15 @@ class PerViewTests(SimpleTestCase):
         assert "Practically never" in response.text
 
 
+def hostile_block(text: str, marker: str) -> str:
+    """Return the hx-disable region marked ``marker``, from its tag to its first </div>."""
+    start = text.index(f'<div class="demo-hostile" {marker} hx-disable>')
+    return text[start : text.index("</div>", start)]
+
+
 class SandboxTests(TestCase):
     def marked_block(self, text: str) -> str:
-        start = text.index('<div class="demo-hostile" data-csp-sandbox>')
-        return text[start : text.index("</div>", start)]
+        return hostile_block(text, "data-csp-sandbox")
 
     def test_the_page_renders_the_payloads_unescaped_inside_the_marked_block(self):
         response = self.client.get(url("sandbox"))
@@ -266,34 +271,38 @@ class SandboxTests(TestCase):
             assert "'unsafe-hashes'" not in script_src
             assert "'strict-dynamic'" in script_src
 
-    def test_the_sandbox_talk_is_created_once_on_demand(self):
-        assert not Talk.objects.filter(slug=SANDBOX_SLUG).exists()
+    def test_the_payloads_come_from_code_and_the_sandbox_writes_no_row(self):
+        for headers in ({}, HTMX):
+            with self.assertNumQueries(0):
+                response = self.client.get(url("sandbox"), headers=headers)
+            assert response.status_code == 200
 
-        self.client.get(url("sandbox"))
-        self.client.get(url("sandbox"), headers=HTMX)
+        assert not Talk.objects.exists()
+        assert not Speaker.objects.exists()
 
-        talk = Talk.objects.get(slug=SANDBOX_SLUG)
-        assert talk.abstract == SANDBOX_ABSTRACT
-        assert talk.speaker == Speaker.objects.get(slug=SANDBOX_SLUG)
-        assert "CSP injection sandbox" in talk.speaker.name
-        assert Speaker.objects.filter(slug=SANDBOX_SLUG).count() == 1
-
-    def test_an_existing_sandbox_talk_is_shown_as_it_is(self):
-        speaker = Speaker.objects.create(name="Someone", slug=SANDBOX_SLUG)
+    def test_a_talk_with_the_old_sandbox_slug_is_never_shown(self):
+        """Anyone could once create the talk the sandbox printed unescaped."""
+        speaker = Speaker.objects.create(name="Someone", slug="csp-injection-sandbox")
         Talk.objects.create(
             title="Kept",
-            slug=SANDBOX_SLUG,
+            slug="csp-injection-sandbox",
             speaker=speaker,
-            abstract="<b>kept</b>",
+            abstract='<b>kept</b><div hx-post="/admin/auth/user/add/" hx-trigger="load"></div>',
             track=Talk.Track.SECURITY,
             level=Talk.Level.ADVANCED,
             duration=25,
         )
 
-        response = self.client.get(url("sandbox"), headers=HTMX)
+        for headers in ({}, HTMX):
+            response = self.client.get(url("sandbox"), headers=headers)
+            assert "kept" not in response.text
+            assert "/admin/" not in response.text
+        assert Talk.objects.get().abstract.startswith("<b>kept</b>")
 
-        assert "<b>kept</b>" in response.text
-        assert Talk.objects.filter(slug=SANDBOX_SLUG).count() == 1
+    def test_only_this_modules_payloads_can_be_printed_unescaped(self):
+        assert views.deliberately_unescaped("sandbox") == SANDBOX_ABSTRACT
+        with pytest.raises(ValueError, match="No such payload"):
+            views.deliberately_unescaped("<b>anything else</b>")
 
     def test_request_data_never_chooses_the_template(self):
         for value in ("../../etc/passwd", "base.html#x", "payload", "#payload"):
@@ -316,6 +325,78 @@ class SandboxTests(TestCase):
         response = self.client.get(url("sandbox"))
 
         assert "names no <code>report-uri</code> or <code>report-to</code>" in response.text
+
+    def test_the_page_links_to_the_lesson_on_injected_attributes(self):
+        response = self.client.get(url("sandbox"))
+
+        assert f'href="{url("injected-attributes")}"' in response.text
+
+
+class InjectedAttributesTests(SimpleTestCase):
+    def marked_block(self, text: str) -> str:
+        return hostile_block(text, "data-planted-region")
+
+    def test_the_payload_is_unescaped_only_inside_hx_disable(self):
+        response = self.client.get(url("injected-attributes"))
+
+        assert response.status_code == 200
+        payload = views.planted_payload()
+        assert f'hx-post="{url("planted")}"' in payload
+        assert 'hx-trigger="load"' in payload
+        assert payload in self.marked_block(response.text)
+        # Unescaped exactly once, inside the region; once more escaped, as text.
+        assert response.text.count(f'hx-post="{url("planted")}"') == 1
+        assert html.escape(payload, quote=True) in response.text
+
+    def test_the_htmx_partial_is_the_region_alone(self):
+        response = self.client.get(url("injected-attributes"), headers=HTMX)
+
+        assert response.status_code == 200
+        assert "<html" not in response.text
+        expected = render_to_string(
+            f"{INJECTED_ATTRIBUTES}#planted", response.context_data, request=response.wsgi_request
+        )
+        assert response.text == expected
+        assert views.planted_payload() in self.marked_block(response.text)
+        assert response.text.count("hx-post=") == 1
+
+    def test_responses_vary_on_hx_request_and_request_data_never_chooses_the_template(self):
+        for value in ("../../etc/passwd", "base.html#x", "planted", "#planted"):
+            for headers in ({}, HTMX):
+                response = self.client.get(
+                    url("injected-attributes"), {"partial": value}, headers=headers
+                )
+                assert response.status_code == 200, value
+                assert ("<html" in response.text) is not bool(headers), value
+                assert "HX-Request" in response["Vary"]
+
+    def test_the_page_teaches_each_defence(self):
+        text = self.client.get(url("injected-attributes")).text
+
+        for defence in (
+            "<code>|safe</code>",
+            "<code>mark_safe()</code>",
+            "<code>hx-disable</code>",
+            "<code>htmx.config.selfRequestsOnly</code>",
+            "Authorise every side effect",
+        ):
+            assert defence in text, defence
+        # Shown, not written as a template tag the page would run.
+        assert "<code>{% autoescape off %}</code>" in text
+
+    def test_the_planted_endpoint_changes_nothing_and_takes_only_post(self):
+        assert self.client.post(url("planted")).status_code == 204
+        assert self.client.get(url("planted")).status_code == 405
+
+    def test_the_planted_endpoint_is_csrf_protected(self):
+        client = Client(enforce_csrf_checks=True)
+
+        assert client.post(url("planted")).status_code == 403
+
+    def test_the_room_index_links_to_the_lesson(self):
+        response = self.client.get(url("index"))
+
+        assert f'href="{url("injected-attributes")}"' in response.text
 
 
 PERMISSIONS_POLICY_MIDDLEWARE = "django_permissions_policy.PermissionsPolicyMiddleware"
@@ -382,6 +463,7 @@ class MethodTests(TestCase):
             "extended",
             "disabled",
             "sandbox",
+            "injected-attributes",
             "headers",
         ):
             response = self.client.post(url(name))

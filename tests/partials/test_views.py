@@ -8,9 +8,10 @@ from django.test import Client, RequestFactory, TestCase
 from django.urls import reverse
 from django.views.generic import TemplateView
 
+from django_six_demos import limits
 from django_six_demos.conference.models import Speaker, Talk
 from django_six_demos.partials.mixins import HtmxPartialMixin
-from django_six_demos.partials.views import EXPLORER, PAGE_SIZE
+from django_six_demos.partials.views import EXPLORER, PAGE_SIZE, TITLE_EDIT_RATE
 
 User = get_user_model()
 HTMX = {"HX-Request": "true"}
@@ -255,6 +256,109 @@ class InlineEditTests(ExplorerTestCase):
         assert "<form" not in response.text
 
 
+class VisibilityTests(ExplorerTestCase):
+    """The explorer's rule is the CRUD room's (tests/test_visibility.py compares them)."""
+
+    unpublished: Talk
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.unpublished = Talk.objects.create(
+            title="Never shown",
+            slug="never-shown",
+            speaker=cls.ada,
+            abstract="Rejected.",
+            track="web",
+            level="beginner",
+            status="rejected",
+            duration=25,
+        )
+
+    def row_url(self, talk: Talk) -> str:
+        return reverse("django_six_demos_partials:row", args=[talk.pk])
+
+    def edit_url(self, talk: Talk) -> str:
+        return reverse("django_six_demos_partials:edit-title", args=[talk.pk])
+
+    def test_a_talk_the_visitor_may_not_read_is_404_everywhere(self):
+        requests = (
+            ("get", self.row_url(self.unpublished), {}),
+            ("get", self.edit_url(self.unpublished), {}),
+            ("post", self.edit_url(self.unpublished), {"title": "Mine"}),
+        )
+        for user in (None, self.grace_user):
+            self.client.logout()
+            if user is not None:
+                self.client.force_login(user)
+            for method, url, data in requests:
+                with self.subTest(user=user, method=method, url=url):
+                    response = getattr(self.client, method)(url, data)
+                    # Not 403: that would say the talk exists.
+                    assert response.status_code == 404
+                    assert "Never shown" not in response.text
+        self.unpublished.refresh_from_db()
+        assert self.unpublished.title == "Never shown"
+
+    def test_its_speaker_and_staff_read_and_edit_it(self):
+        for user in (self.ada_user, self.staff):
+            self.client.force_login(user)
+            with self.subTest(user=user):
+                assert self.client.get(self.row_url(self.unpublished)).status_code == 200
+                response = self.client.post(
+                    self.edit_url(self.unpublished), {"title": f"By {user}"}, headers=HTMX
+                )
+                assert response.status_code == 200
+
+    def test_the_explorer_lists_it_only_for_its_speaker_and_staff(self):
+        def listed(user: Any) -> bool:
+            self.client.logout()
+            if user is not None:
+                self.client.force_login(user)
+            response = self.client.get(URL, {"q": "Never"}, headers=HTMX)
+            return self.unpublished in response.context["talks"]
+
+        assert not listed(None)
+        assert not listed(self.grace_user)
+        assert listed(self.ada_user)
+        assert listed(self.staff)
+
+
+class EditLimitTests(ExplorerTestCase):
+    def edit_url(self, talk: Talk) -> str:
+        return reverse("django_six_demos_partials:edit-title", args=[talk.pk])
+
+    def test_past_the_limit_a_save_is_429_shown_as_a_notice(self):
+        allowed = int(TITLE_EDIT_RATE.per_user.split("/")[0])
+        self.client.force_login(self.ada_user)
+        talk = self.ada_talks[0]
+        for number in range(allowed):
+            response = self.client.post(
+                self.edit_url(talk), {"title": f"Take {number}"}, headers=HTMX
+            )
+            assert response.status_code == 200, number
+
+        response = self.client.post(self.edit_url(talk), {"title": "One more"}, headers=HTMX)
+
+        assert response.status_code == 429
+        assert 0 < int(response["Retry-After"]) <= 60
+        assert response["HX-Retarget"] == limits.NOTICE_TARGET
+        assert "Too many title edits" in response.text
+        talk.refresh_from_db()
+        assert talk.title == f"Take {allowed - 1}"
+        counter = f"Titles edited this session: <strong>{allowed}</strong>"
+        assert counter in self.client.get(URL).text
+
+    def test_rejected_titles_are_not_counted(self):
+        allowed = int(TITLE_EDIT_RATE.per_user.split("/")[0])
+        self.client.force_login(self.ada_user)
+        talk = self.ada_talks[0]
+        for _ in range(allowed + 2):
+            assert self.client.post(self.edit_url(talk), {"title": ""}).status_code == 422
+
+        assert self.client.post(self.edit_url(talk), {"title": "Fine"}).status_code == 200
+
+
 class SpeakerListTests(ExplorerTestCase):
     url = reverse("django_six_demos_partials:speakers")
 
@@ -284,6 +388,26 @@ class SpeakerListTests(ExplorerTestCase):
 
     def test_bad_page_is_404(self):
         assert self.client.get(self.url, {"page": "abc"}).status_code == 404
+
+    def test_lists_only_speakers_with_a_talk_the_visitor_may_read(self):
+        hedy_user = User.objects.create_user("hedy")
+        hedy = Speaker.objects.create(name="Hedy Lamarr", slug="hedy", user=hedy_user)
+        make_talks(hedy, 1, status="submitted")
+        Speaker.objects.create(name="Katherine Johnson", slug="katherine")
+
+        def names(user: Any) -> list[str]:
+            self.client.logout()
+            if user is not None:
+                self.client.force_login(user)
+            return [speaker.name for speaker in self.client.get(self.url).context["object_list"]]
+
+        public = ["Ada Lovelace", "Grace Hopper"]
+        assert names(None) == public
+        assert names(self.grace_user) == public
+        # Hedy's talk is hers to read, and her profile is hers to see.
+        assert names(hedy_user) == ["Ada Lovelace", "Grace Hopper", "Hedy Lamarr"]
+        # Staff manage every speaker, with a talk or not yet.
+        assert names(self.staff) == [*public, "Hedy Lamarr", "Katherine Johnson"]
 
 
 class MixinTests(TestCase):

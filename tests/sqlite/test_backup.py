@@ -340,3 +340,79 @@ class BackupCommandTests(TemporaryDirectoryMixin, SimpleTestCase):
         for args in (["--pages=0"], ["--pages=-2"], ["--pages=x"], ["--step-delay=99"]):
             with self.subTest(args), pytest.raises(CommandError):
                 self.call(str(self.directory / "b.sqlite3"), *args)
+
+
+class PruneBackupsTests(TemporaryDirectoryMixin, SimpleTestCase):
+    """``--keep N``: the newest N backups of this database stay, nothing else is touched."""
+
+    def call(self, *args: str) -> str:
+        out = io.StringIO()
+        with default_database(site_database(self.source)):
+            call_command("demos_backup", *args, stdout=out)
+        return out.getvalue()
+
+    def backup_made_at(self, name: str, created_at: str) -> Path:
+        destination: Path = self.directory / name
+        self.call(str(destination))
+        # Backups taken within one second share a time: give each its own.
+        manifest = backup.Manifest.read(destination)
+        assert manifest is not None
+        manifest.created_at = created_at
+        manifest.write(destination)
+        return destination
+
+    def names(self) -> list[str]:
+        return sorted(path.name for path in self.directory.iterdir())
+
+    def test_keeps_the_newest_backups_of_this_database_only(self):
+        for day in (1, 2, 3):
+            self.backup_made_at(f"site-0{day}.sqlite3", f"2026-11-0{day}T03:00:00+00:00")
+        # Not this database's backups, or not provably backups: left alone.
+        other = self.directory / "other.sqlite3"
+        make_database(other)
+        with default_database(site_database(other)):
+            call_command(
+                "demos_backup", str(self.directory / "other-01.sqlite3"), stdout=io.StringIO()
+            )
+        (self.directory / "notes.txt").write_text("not a backup")
+        broken = self.backup_made_at("site-00.sqlite3", "2026-10-31T03:00:00+00:00")
+        backup.manifest_path(broken).write_text("{}")
+
+        output = self.call(str(self.directory / "site-04.sqlite3"), "--keep", "2")
+
+        assert "Restore drill passed" in output
+        assert f"Removed the older backup {self.directory / 'site-02.sqlite3'}" in output
+        assert "Kept the newest 2 backup(s); removed 2." in output
+        assert self.names() == [
+            "notes.txt",
+            "other-01.sqlite3",
+            "other-01.sqlite3.json",
+            "other.sqlite3",
+            "site-00.sqlite3",
+            "site-00.sqlite3.json",
+            "site-03.sqlite3",
+            "site-03.sqlite3.json",
+            "site-04.sqlite3",
+            "site-04.sqlite3.json",
+            "site.sqlite3",
+        ]
+
+    def test_a_backup_that_fails_its_drill_removes_nothing(self):
+        self.backup_made_at("site-01.sqlite3", "2026-11-01T03:00:00+00:00")
+        failed = backup.DrillReport(["page 3 is never used"], {}, None, 0.1)
+
+        with (
+            mock.patch.object(backup, "restore_drill", return_value=failed),
+            pytest.raises(CommandError, match="the backup is not good"),
+        ):
+            self.call(str(self.directory / "site-02.sqlite3"), "--keep", "1")
+
+        assert "site-01.sqlite3" in self.names()
+
+    def test_refuses_keeping_none_and_keep_with_verify_only(self):
+        for args in (["--keep=0"], ["--keep=-1"], ["--keep=x"]):
+            with self.subTest(args), pytest.raises(CommandError):
+                self.call(str(self.directory / "b.sqlite3"), *args)
+        with pytest.raises(CommandError, match="not with --verify-only"):
+            self.call(str(self.directory / "b.sqlite3"), "--verify-only", "--keep=1")
+        assert self.names() == ["site.sqlite3"]

@@ -3,11 +3,14 @@ from __future__ import annotations
 import dataclasses
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from unittest import mock
 
+from django.contrib.auth import get_user_model
 from django.db import connections
 from django.db.utils import ConnectionHandler
 from django.template.loader import render_to_string
@@ -17,9 +20,17 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from django_six_demos import compat
+from django_six_demos.sqlite import contention
 from django_six_demos.sqlite.database import sqlite_database
-from django_six_demos.sqlite.models import ContentionRun
-from django_six_demos.sqlite.views import LAB, charts, result_rows
+from django_six_demos.sqlite.models import KEEP_RUNS, ContentionRun
+from django_six_demos.sqlite.tasks import run_contention_lab
+from django_six_demos.sqlite.views import (
+    LAB,
+    LAB_COOL_DOWN,
+    LAB_RATE,
+    charts,
+    result_rows,
+)
 from tests.databases import postgres_only
 from tests.sqlite.utils import default_database
 
@@ -28,6 +39,27 @@ LAB_URL = reverse("django_six_demos_sqlite:lab")
 START = reverse("django_six_demos_sqlite:lab-start")
 HTMX = {"HX-Request": "true"}
 DUMMY = {"default": {"BACKEND": compat.DUMMY_TASK_BACKEND, "QUEUES": []}}
+User = get_user_model()
+RUN = {"writers": "2", "readers": "0", "seconds": "1"}
+
+
+@contextmanager
+def clock_ahead(delta: timedelta) -> Iterator[None]:
+    """Move Django's clock (``timezone.now()``) forward by ``delta``, without sleeping."""
+    real_now = timezone.now
+    with mock.patch.object(timezone, "now", lambda: real_now() + delta):
+        yield
+
+
+def page(response: Any) -> str:
+    """The page itself, without the frame that shows the view's source beside it."""
+    return str(response.text.split('<aside class="frame"')[0])
+
+
+def finish(run: ContentionRun) -> None:
+    """Let the lab's task run ``run`` to the end, without starting processes."""
+    with mock.patch.object(contention, "run", return_value=[]):
+        run_contention_lab.call(run.pk)
 
 
 def live_cell(html: str, name: str) -> str:
@@ -158,7 +190,14 @@ class SettingsPageTests(TestCase):
 
 
 class LabPageTests(TestCase):
-    def test_shows_the_form_and_what_each_variant_is(self):
+    @classmethod
+    def setUpTestData(cls):
+        cls.staff = User.objects.create_user("staff", is_staff=True)
+        cls.ada = User.objects.create_user("ada")
+
+    def test_shows_staff_the_form_and_what_each_variant_is(self):
+        self.client.force_login(self.staff)
+
         response = self.client.get(LAB_URL)
 
         assert response.status_code == 200
@@ -166,6 +205,42 @@ class LabPageTests(TestCase):
         assert 'name="csrfmiddlewaretoken"' in response.text
         assert "rollback journal, synchronous=FULL, deferred transactions" in response.text
         assert "IMMEDIATE transactions, timeout 20 s" in response.text
+        assert "Only staff may start a run." not in page(response)
+
+    def test_anonymous_visitors_get_no_form_but_why_and_a_sign_in_link(self):
+        response = self.client.get(LAB_URL)
+
+        assert response.status_code == 200
+        assert f'action="{START}"' not in page(response)
+        assert "Only staff may start a run." in page(response)
+        assert f'href="/accounts/login/?next={LAB_URL.replace("/", "%2F")}"' in page(response)
+        # The guard is stated with its figures.
+        text = " ".join(page(response).split())
+        assert "the next no sooner than 2 minutes after the last one started or finished" in text
+        assert "at most 10 an hour per person and 20 an hour per address" in text
+        assert f"the newest {KEEP_RUNS} runs are kept" in text
+
+    def test_signed_in_visitors_who_are_not_staff_get_no_form(self):
+        self.client.force_login(self.ada)
+
+        response = self.client.get(LAB_URL)
+
+        assert f'action="{START}"' not in page(response)
+        assert "Only staff may start a run." in page(response)
+        assert "/accounts/login/" not in page(response)
+
+    def test_tells_staff_when_the_next_run_may_start(self):
+        self.client.force_login(self.staff)
+        run = ContentionRun.objects.create(writers=2, seconds=1)
+        finish(run)
+
+        response = self.client.get(LAB_URL)
+
+        wait = re.search(r"The next run can start in (\d+) s\.", page(response))
+        assert wait is not None
+        assert 0 < int(wait[1]) <= LAB_COOL_DOWN.total_seconds()
+        with clock_ahead(LAB_COOL_DOWN):
+            assert "The next run can start" not in page(self.client.get(LAB_URL))
 
     def test_lists_recent_runs(self):
         run = ContentionRun.objects.create(writers=4, seconds=2)
@@ -215,6 +290,7 @@ class OnPostgreSQLTests(TestCase):
     @override_settings(TASKS=DUMMY)
     def test_a_lab_run_is_stored_in_postgresql_and_its_page_answers(self):
         compat.default_task_backend.clear()
+        self.client.force_login(User.objects.create_user("staff", is_staff=True))
         with self.captureOnCommitCallbacks(execute=True):
             response = self.client.post(START, {"writers": "2", "readers": "0", "seconds": "1"})
 
@@ -227,8 +303,13 @@ class OnPostgreSQLTests(TestCase):
 
 @override_settings(TASKS=DUMMY)
 class StartRunTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.staff = User.objects.create_user("staff", is_staff=True)
+
     def setUp(self):
         compat.default_task_backend.clear()
+        self.client.force_login(self.staff)
 
     def test_enqueues_a_bounded_run_once_the_row_is_committed(self):
         with self.captureOnCommitCallbacks(execute=True) as callbacks:
@@ -262,6 +343,7 @@ class StartRunTests(TestCase):
 
     def test_needs_the_csrf_token(self):
         client = Client(enforce_csrf_checks=True)
+        client.force_login(self.staff)
 
         response = client.post(START, {"writers": "2", "readers": "0", "seconds": "1"})
 
@@ -304,6 +386,143 @@ class StartRunTests(TestCase):
         assert response.status_code == 302
         assert run.status == "failed"
         assert run.error.startswith("The task could not be enqueued: InvalidTask")
+
+
+@override_settings(TASKS=DUMMY)
+class LabGuardTests(TestCase):
+    """Who may start a run, how often, and how many runs are kept."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.staff = User.objects.create_user("staff", is_staff=True)
+        cls.ada = User.objects.create_user("ada")
+
+    def setUp(self):
+        compat.default_task_backend.clear()
+
+    def post(self, client: Client | None = None, **headers: str) -> Any:
+        with self.captureOnCommitCallbacks(execute=True):
+            return (client or self.client).post(START, RUN, headers=headers)
+
+    def assert_nothing_started(self, runs: int = 0) -> None:
+        assert ContentionRun.objects.count() == runs
+        # The test settings' backend is the dummy one, which keeps its results.
+        assert len(cast(Any, compat.default_task_backend).results) == runs
+
+    def test_anonymous_visitors_are_sent_to_sign_in_and_back_to_the_lab(self):
+        response = self.post(Referer=f"http://testserver{LAB_URL}")
+
+        assert response.status_code == 302
+        assert response["Location"] == f"/accounts/login/?next=http%3A//testserver{LAB_URL}"
+        htmx = self.post(**HTMX)
+        assert htmx["HX-Redirect"].startswith("/accounts/login/")
+        self.assert_nothing_started()
+
+    def test_signed_in_visitors_who_are_not_staff_are_refused(self):
+        self.client.force_login(self.ada)
+
+        response = self.post()
+
+        assert response.status_code == 403
+        assert "Only staff may start a contention run." in response.text
+        self.assert_nothing_started()
+
+    def test_past_the_per_user_limit_a_429(self):
+        self.client.force_login(self.staff)
+        allowed = int(LAB_RATE.per_user.split("/")[0])
+        # The first post starts a run; the next ones are shown that run.
+        answers = [self.post().status_code for _ in range(allowed)]
+        assert answers == [302] * allowed
+
+        response = self.post()
+
+        assert response.status_code == 429
+        assert 0 < int(response["Retry-After"]) <= 3600
+        assert "Too many requests to start a contention run" in response.text
+        self.assert_nothing_started(runs=1)
+
+    def test_past_the_per_address_limit_a_429_whoever_asks(self):
+        per_user = int(LAB_RATE.per_user.split("/")[0])
+        per_ip = int(LAB_RATE.per_ip.split("/")[0])
+        staff = [User.objects.create_user(f"staff{n}", is_staff=True) for n in range(3)]
+        clients = []
+        for user in staff:
+            client = Client()
+            client.force_login(user)
+            clients.append(client)
+        for number in range(per_ip):
+            assert self.post(clients[number // per_user]).status_code == 302
+
+        response = self.post(clients[-1])
+
+        assert response.status_code == 429
+        assert response.has_header("Retry-After")
+
+    def test_the_cool_down_refuses_a_new_run_until_it_has_passed(self):
+        self.client.force_login(self.staff)
+        self.post()
+        first = ContentionRun.objects.get()
+        finish(first)
+        assert ContentionRun.objects.get().status == "done"
+
+        refused = self.post()
+
+        assert refused.status_code == 429
+        assert 0 < int(refused["Retry-After"]) <= LAB_COOL_DOWN.total_seconds()
+        assert "The lab is cooling down after the last run" in refused.text
+        with clock_ahead(LAB_COOL_DOWN - timedelta(seconds=5)):
+            assert self.post().status_code == 429
+        self.assert_nothing_started(runs=1)
+
+        with clock_ahead(LAB_COOL_DOWN + timedelta(seconds=1)):
+            response = self.post()
+
+        second = ContentionRun.objects.exclude(pk=first.pk).get()
+        assert response.status_code == 302
+        assert response["Location"] == reverse("django_six_demos_sqlite:run", args=[second.pk])
+        assert len(compat.default_task_backend.results) == 2
+
+    def test_an_htmx_refusal_is_a_notice_in_the_page(self):
+        self.client.force_login(self.staff)
+        finish(ContentionRun.objects.create(writers=2, seconds=1))
+
+        response = self.post(**HTMX)
+
+        assert response.status_code == 429
+        assert response["HX-Retarget"] == "#demo-notice"
+        assert "<html" not in response.text
+
+    # The runs are far apart in (patched) time, so the rate limits, tested
+    # above, would refuse them: this test is about what is kept.
+    @override_settings(RATELIMIT_ENABLE=False)
+    def test_only_the_newest_runs_are_kept(self):
+        self.client.force_login(self.staff)
+        started = []
+        for number in range(KEEP_RUNS + 10):
+            with clock_ahead(number * (LAB_COOL_DOWN + timedelta(seconds=1))):
+                response = self.post()
+                assert response.status_code == 302, number
+                run = ContentionRun.objects.order_by("-pk").first()
+                assert run is not None
+                finish(run)
+            started.append(run.pk)
+            assert ContentionRun.objects.count() <= KEEP_RUNS
+
+        kept = set(ContentionRun.objects.values_list("pk", flat=True))
+        assert kept == set(started[-KEEP_RUNS:])
+
+    def test_pruning_deletes_the_oldest_runs_lost_ones_included(self):
+        # Queued a day ago and never picked up: no longer active, and the oldest.
+        old = ContentionRun.objects.create(writers=2, seconds=1)
+        ContentionRun.objects.filter(pk=old.pk).update(
+            created_at=timezone.now() - timedelta(days=1)
+        )
+        for _ in range(KEEP_RUNS):
+            ContentionRun.objects.create(writers=2, seconds=1, status="done")
+
+        assert ContentionRun.prune() == 1
+        assert not ContentionRun.objects.filter(pk=old.pk).exists()
+        assert ContentionRun.objects.count() == KEEP_RUNS
 
 
 @override_settings(TASKS=DUMMY)

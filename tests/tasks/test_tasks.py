@@ -5,6 +5,7 @@ import io
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -16,11 +17,13 @@ from django.test.utils import CaptureQueriesContext
 from django_six_demos import compat, conf
 from django_six_demos.conference.models import Speaker, Talk
 from django_six_demos.tasks import reaper
+from django_six_demos.tasks.caps import MAX_TOTAL_DELAY
 from django_six_demos.tasks.models import ScheduleExport
 from django_six_demos.tasks.tasks import (
     CONFERENCE_START,
     CSV_HEADER,
     DERIVED_EMAIL_DOMAIN,
+    MAX_DELAY_MS,
     PROGRESS_EVERY,
     Slot,
     build_schedule_export,
@@ -335,6 +338,17 @@ class WorkerTests(TestCase):
         assert "Talk 23" not in to_ada.body  # rejected
         assert "travel grant of EUR 250.00" in to_ada.body
 
+    def test_one_speakers_email_goes_to_that_speaker_alone(self):
+        result = send_acceptance_emails.enqueue(speaker_id=self.grace.pk)
+
+        run_worker()
+
+        result.refresh()
+        assert result.return_value["emails"] == 1
+        assert result.return_value["talks"] == 10
+        [email] = mail.outbox
+        assert email.to == [f"grace@{DERIVED_EMAIL_DOMAIN}"]
+
     def test_no_travel_grant_no_mention(self):
         send_acceptance_emails.enqueue()
 
@@ -400,6 +414,36 @@ class WorkerTests(TestCase):
         export.refresh_from_db()
         assert str(export.result_id) == again.id != first.id
         assert len(list(csv.reader(io.StringIO(export.content)))) == 22
+
+    def test_the_slow_export_pauses_at_most_max_total_delay_in_all(self):
+        cap = MAX_TOTAL_DELAY.total_seconds()
+        # 21 talks: 50 ms each stays under the cap; 1 s each would not.
+        for delay_ms, expected in ((50, 0.05), (MAX_DELAY_MS, cap / 21)):
+            export = ScheduleExport.objects.create(format="csv")
+            build_schedule_export.enqueue(export.pk, delay_ms=delay_ms)
+
+            with mock.patch("django_six_demos.tasks.tasks.time.sleep") as sleep:
+                run_worker()
+
+            pauses = [call.args[0] for call in sleep.call_args_list]
+            assert len(pauses) == 21
+            assert pauses == pytest.approx([expected] * 21)
+            assert sum(pauses) <= cap + 1e-9
+            export.refresh_from_db()
+            assert export.is_ready
+
+    def test_an_export_pruned_before_it_ran_fails_clearly(self):
+        export = ScheduleExport.objects.create(format="csv")
+        export_id = export.pk
+        result = build_schedule_export.enqueue(export_id)
+        export.delete()
+
+        run_worker()
+
+        result.refresh()
+        assert result.status == compat.TaskResultStatus.FAILED
+        assert result.errors[0].exception_class_path == "builtins.ValueError"
+        assert f"Schedule export {export_id} no longer exists" in result.errors[0].traceback
 
     def test_an_out_of_range_delay_fails_the_export(self):
         export = ScheduleExport.objects.create(format="csv")

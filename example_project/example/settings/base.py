@@ -18,11 +18,15 @@ Environment:
   ``manage.py migrate --database tasks``).
 - ``EXAMPLE_STATIC_ROOT``: where ``collectstatic`` writes (default:
   ``example_project/staticfiles``).
+
+Sign-in throttling (django-axes) is set up here, for development and
+production alike: see ``[sign-in-throttling]`` below.
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +54,8 @@ INSTALLED_APPS = [
     # This package: the `demo` command, the login template, example tasks.
     "example",
     *conf.installed_apps(),
+    # Sign-in throttling for /accounts/login/ and /admin/login/.
+    "axes",
 ]
 
 _MIDDLEWARE = [
@@ -64,6 +70,8 @@ _MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the page below.
+    "axes.middleware.AxesMiddleware",
 ]
 
 _TEMPLATES: list[dict[str, Any]] = [
@@ -128,6 +136,15 @@ if os.environ.get("EXAMPLE_QUEUE_DB") == "1" and not os.environ.get("DATABASE_UR
 if os.environ.get("REDIS_URL"):
     INSTALLED_APPS += [conf.RQ_APP]
     globals().update(conf.rq_task_settings(os.environ["REDIS_URL"]))
+    # The rate limits' counts too (django-ratelimit uses the default cache):
+    # one Redis shared by every process holds each limit exactly, where
+    # Django's default LocMemCache counts once per process.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
 # [/redis-queue]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -138,6 +155,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# [sign-in-throttling]
+# django-axes counts failed sign-ins per username and address together: five
+# wrong passwords lock that pair out for 15 minutes (each further attempt
+# starts the wait again), with a 429 page. Keyed on the pair, a stranger
+# cannot lock a user out from elsewhere. The counts live in the database.
+AUTHENTICATION_BACKENDS = [
+    # First: it refuses a locked-out pair before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# No row per successful sign-in: the demos need no such history.
+AXES_DISABLE_ACCESS_LOG = True
+# No banner on stderr at each start (it names axes' exact version); lockouts
+# are still logged as warnings.
+AXES_VERBOSE = False
+# [/sign-in-throttling]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "django_six_demos_index"

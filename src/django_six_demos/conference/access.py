@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from django_six_demos.conference.models import Speaker, Talk
 
@@ -53,6 +53,23 @@ def writable_talks(user: AnyUser, speaker: Speaker | None = None) -> QuerySet[Ta
     if speaker is not None:
         return Talk.objects.filter(speaker=speaker)
     return Talk.objects.none()
+
+
+def readable_speakers(user: AnyUser, speaker: Speaker | None = None) -> QuerySet[Speaker]:
+    """Speakers with a talk ``user`` may read, and their own profile; staff see all.
+
+    A speaker whose talks are all unpublished is not announced yet: listing
+    them would tell strangers who submitted. Staff manage every speaker,
+    including those without a talk so far.
+    """
+    if is_staff(user):
+        return Speaker.objects.all()
+    if speaker is None:
+        speaker = speaker_of(user)
+    condition = Q(Exists(readable_talks(user, speaker).filter(speaker=OuterRef("pk"))))
+    if speaker is not None:
+        condition |= Q(pk=speaker.pk)
+    return Speaker.objects.filter(condition)
 
 
 def may_change(user: AnyUser, talk: Talk) -> bool:

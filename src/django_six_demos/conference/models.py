@@ -73,3 +73,26 @@ class Talk(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SeededUser(models.Model):
+    """A user that ``demos_seed`` created, and so the only kind it may update later.
+
+    A user the command finds already there belongs to the host project: it is
+    never changed, given a password or linked to a speaker.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        # Nothing reads it from the user's side; keep User's namespace clean.
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "user created by demos_seed"
+        verbose_name_plural = "users created by demos_seed"
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -8,7 +8,9 @@ neapolitan leaves permissions to the project (neapolitan issues #5 and #36).
   as querysets: a row outside the readable queryset is a 404, a row the user
   may read but not change is a 403;
 - ``HX-Request`` only chooses how an answer is shaped, never whether it is
-  allowed: htmx requests pass the same checks.
+  allowed: htmx requests pass the same checks;
+- behind those checks, saves and deletes are rate-limited per user and per
+  address (``over_the_write_limit()``, through ``django_six_demos.limits``).
 
 The rules of the demo itself (a speaker's own talks, staff do everything) are
 every room's: ``django_six_demos.conference.access``.
@@ -32,6 +34,10 @@ from django_six_demos import limits
 FORBIDDEN_TEMPLATE: Final = "django_six_demos/crud/forbidden.html"
 # Roles that change a row: the object comes from the writable queryset.
 CHANGE_ROLES: Final = frozenset({Role.UPDATE, Role.DELETE})
+# Rows saved or deleted (talks and speakers together), per signed-in user and
+# per address, as django-ratelimit rates.
+WRITE_RATE: Final = limits.Rate(per_user="10/m", per_ip="100/h")
+WRITE_GROUP: Final = "crud-write"
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -114,6 +120,27 @@ class RolePermissionMixin:
                 raise PermissionDenied(self.forbidden_message) from None
             raise
         return obj
+
+    def over_the_write_limit(self) -> HttpResponseBase | None:
+        """Count one save or delete; past either limit, return the 429 to answer instead.
+
+        Called by the handlers once the role checks and the form have passed,
+        so that refusals and forms with errors are not counted.
+        """
+        waits = [
+            wait
+            for key, rate in (("user", WRITE_RATE.per_user), ("ip", WRITE_RATE.per_ip))
+            if (wait := limits.limited_for(self.request, WRITE_GROUP, key, rate)) is not None
+        ]
+        if not waits:
+            return None
+        seconds = max(waits)
+        return limits.refused(
+            self.request,
+            f"Too many changes in a short time: try again in {seconds} s.",
+            status=429,
+            retry_after=seconds,
+        )
 
     def sign_in(self) -> HttpResponseBase:
         """Send an anonymous visitor to sign in, then back here."""

@@ -2,6 +2,8 @@
 update and delete views, and their URLs from ``get_urls()``.
 https://noumenal.es/neapolitan/
 
+Every talk and speaker shown comes from ``conference.access.readable_talks()``;
+saves and deletes are rate-limited, and a speaker's talks are capped.
 The talk list keeps a fixed number of queries however many talks there are:
 Django 6.1's fetch modes (``FETCH_PEERS``) load the speakers of a whole page in
 one query; https://docs.djangoproject.com/en/6.1/topics/db/fetch-modes/
@@ -14,6 +16,7 @@ from functools import cached_property
 from typing import Any, ClassVar, Final, NamedTuple
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page
 from django.db import IntegrityError, connections, transaction
 from django.db.models import Count, Model, Q, QuerySet
@@ -30,6 +33,7 @@ from neapolitan.views import CRUDView, Role  # type: ignore[import-untyped]
 from django_six_demos import compat, rooms
 from django_six_demos.conference.access import (
     is_staff,
+    readable_speakers,
     readable_talks,
     speaker_of,
     writable_talks,
@@ -37,7 +41,7 @@ from django_six_demos.conference.access import (
 from django_six_demos.conference.models import Speaker, Talk
 from django_six_demos.crud.filters import SpeakerFilterSet, TalkFilterSet
 from django_six_demos.crud.forms import SpeakerForm, StaffTalkForm, TalkForm, unique_slug
-from django_six_demos.crud.permissions import HtmxHttpRequest, RolePermissionMixin
+from django_six_demos.crud.permissions import WRITE_RATE, HtmxHttpRequest, RolePermissionMixin
 
 TEMPLATE_DIR: Final = "django_six_demos/crud"
 # The partial each role answers htmx with. Fixed here, never read from the request.
@@ -49,6 +53,8 @@ HTMX_PARTIALS: Final = {
 }
 TALKS_PER_PAGE: Final = 10
 SPEAKERS_PER_PAGE: Final = 20
+# The most talks a speaker may have (any status); staff are not limited.
+MAX_TALKS_PER_SPEAKER: Final = 10
 
 
 class ListQueries(NamedTuple):
@@ -79,6 +85,7 @@ class DemoCRUDView(RolePermissionMixin, CRUDView):  # type: ignore[misc]
     - After a save or a delete, htmx gets ``HX-Redirect`` (a 302 would be
       followed inside the XHR and its page swapped into the form).
     - A form with errors answers 422, which the site's htmx config swaps in.
+    - Saves and deletes count against the rate limits (a 429 past them).
     """
 
     def get_template_names(self) -> list[str]:
@@ -99,6 +106,8 @@ class DemoCRUDView(RolePermissionMixin, CRUDView):  # type: ignore[misc]
         return obj
 
     def form_valid(self, form: BaseModelForm[Any]) -> HttpResponseBase:
+        if refusal := self.over_the_write_limit():
+            return refusal
         try:
             with transaction.atomic():
                 self.object = self.save_form(form)
@@ -106,6 +115,10 @@ class DemoCRUDView(RolePermissionMixin, CRUDView):  # type: ignore[misc]
             # Only a race can get here: another request took the same slug
             # between unique_slug()'s check and this insert.
             form.add_error(None, "Someone saved at the same moment: please save again.")
+            return self.form_invalid(form)
+        except ValidationError as error:
+            # save_form() refused inside the transaction (a cap): nothing saved.
+            form.add_error(None, error)
             return self.form_invalid(form)
         return self.redirect(self.get_success_url())
 
@@ -116,6 +129,8 @@ class DemoCRUDView(RolePermissionMixin, CRUDView):  # type: ignore[misc]
 
     def process_deletion(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> Any:
         self.object = self.get_object()
+        if refusal := self.over_the_write_limit():
+            return refusal
         self.object.delete()
         return self.redirect(self.get_success_url())
 
@@ -191,6 +206,13 @@ class TalkView(DemoCRUDView):
             if not is_staff(self.request.user):
                 assert self.speaker is not None  # may_create() said so
                 talk.speaker = self.speaker
+                # Counted in the saving transaction: on SQLite (IMMEDIATE)
+                # two proposals at once cannot both pass.
+                if Talk.objects.filter(speaker=self.speaker).count() >= MAX_TALKS_PER_SPEAKER:
+                    raise ValidationError(
+                        f"A speaker may have at most {MAX_TALKS_PER_SPEAKER} talks: "
+                        "delete one to propose another."
+                    )
             talk.slug = unique_slug(Talk, talk.title, fallback="talk")
         talk.save()
         return talk
@@ -240,9 +262,11 @@ class SpeakerView(DemoCRUDView):
         return is_staff(self.request.user)
 
     def readable_queryset(self) -> QuerySet[Speaker]:
+        """Speakers with a talk the user may read, and their own profile; staff see all."""
+        speakers = readable_speakers(self.request.user, self.speaker)
         # An aggregate groups the rows, and Django then ignores Meta.ordering:
         # order explicitly, or pages could overlap.
-        return Speaker.objects.annotate(
+        return speakers.annotate(
             accepted_talks=Count("talks", filter=Q(talks__status=Talk.Status.ACCEPTED))
         ).order_by("name", "pk")
 
@@ -292,5 +316,7 @@ def index(request: HtmxHttpRequest) -> TemplateResponse:
             "speaker": speaker_of(request.user),
             "login_url": f"{login_url}?{urlencode({'next': request.get_full_path()})}",
             "has_fetch_modes": compat.HAS_FETCH_MODES,
+            "write_rate": WRITE_RATE,
+            "max_talks": MAX_TALKS_PER_SPEAKER,
         },
     )

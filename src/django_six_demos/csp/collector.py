@@ -1,14 +1,7 @@
-"""The CSP violation collector: the endpoint for ``report-uri`` and ``report-to``,
-and the page that lists what it received.
-
-Django 6.0's ``SECURE_CSP`` (django-csp's settings on Django 5.2) puts
-``report-uri`` and ``report-to`` in the policy, but neither ships a view to
-receive the reports. https://docs.djangoproject.com/en/6.0/ref/csp/
-
-Browsers post reports without a CSRF token, so the endpoint is CSRF-exempt and
-trusts nothing: the content type, the body size (before parsing), the JSON and
-its shape are checked, the reports per request and the rows kept are capped,
-and bad input gets a 4xx with a message, never a 500 or a half-written batch.
+"""The CSP violation collector (``report-uri`` and ``report-to``; Django ships no view
+for them) and the staff-only page that lists what it received. CSRF-exempt, so it
+trusts nothing: rate-limited per address, size-, shape- and row-capped, reports about
+other hosts dropped, page URLs stored without query string or fragment.
 """
 
 from __future__ import annotations
@@ -18,11 +11,14 @@ import logging
 import re
 from collections.abc import Sequence
 from typing import Any, Final, NamedTuple
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse
+from django.http.request import split_domain_port
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -31,7 +27,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
-from django_six_demos import compat, conf, rooms
+from django_six_demos import compat, conf, limits, rooms
+from django_six_demos.conference import access
 from django_six_demos.csp import reporting
 from django_six_demos.csp.models import CspReport
 
@@ -45,6 +42,12 @@ MAX_STORED_REPORTS: Final = 1000
 MAX_DEPTH: Final = 8
 # Reports the page lists, newest first.
 LIST_LENGTH: Final = 25
+# POSTs one address may make, counted by django-ratelimit (limits.limited_for).
+# report-uri sends one POST per violation, and a page of this site causes at
+# most two as it loads: ten a minute lets a visitor open every broken page of
+# the lab, while one address can replace at most half the stored rows a minute.
+REPORT_RATE: Final = "10/m"
+RATE_GROUP: Final = "csp-report"
 
 CSP_REPORT: Final = "application/csp-report"
 REPORTS_JSON: Final = "application/reports+json"
@@ -54,6 +57,9 @@ CONTENT_TYPES: Final = (CSP_REPORT, REPORTS_JSON, JSON)
 REPORTS_TEMPLATE: Final = "django_six_demos/csp/reports.html"
 
 _DIRECTIVE = re.compile(r"^[a-z][a-z0-9-]*$")
+# An absolute URL: a scheme, then "//" (http:, https:, wss:, ...).
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_QUERY_OR_FRAGMENT = re.compile(r"[?#]")
 _MAX_LINE = 2**31 - 1  # PositiveIntegerField's range on every database
 _MAX_STATUS = 999
 
@@ -119,6 +125,33 @@ def _text(value: object) -> str:
     return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
+def without_query(url: str) -> str:
+    """Return ``url`` without its query string and fragment, which can carry tokens.
+
+    Cut at the first ``?`` or ``#``, without parsing: a malformed URL is cut too.
+    """
+    return _QUERY_OR_FRAGMENT.split(url, maxsplit=1)[0]
+
+
+def _url_cut(text: str) -> str:
+    """``without_query`` for a URL; anything else ("inline", "eval") as it is."""
+    return without_query(text) if _URL.match(text) else text
+
+
+def _scrubbed(value: object) -> object:
+    """Return the JSON ``value`` with every URL in it cut by ``without_query``.
+
+    Recursive: the body was checked for depth (MAX_DEPTH) before.
+    """
+    if isinstance(value, str):
+        return _url_cut(value)
+    if isinstance(value, list):
+        return [_scrubbed(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrubbed(item) for key, item in value.items()}
+    return value
+
+
 def _count(value: object, maximum: int) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
         return None
@@ -165,19 +198,19 @@ def _normalise(
     disposition = _text(report.get(keys.disposition))
     return CspReport.fitted(
         format=report_format,
-        document_uri=_text(report.get(keys.page)) or page,
+        document_uri=without_query(_text(report.get(keys.page)) or page),
         effective_directive=effective,
         violated_directive=violated or effective,
-        blocked_uri=_text(report.get(keys.blocked)),
+        blocked_uri=_url_cut(_text(report.get(keys.blocked))),
         disposition=disposition if disposition in CspReport.Disposition.values else "",
-        source_file=_text(report.get(keys.source)),
+        source_file=_url_cut(_text(report.get(keys.source))),
         line_number=_count(report.get(keys.line), _MAX_LINE),
         column_number=_count(report.get(keys.column), _MAX_LINE),
         sample=_text(report.get(keys.sample)),
         status_code=_count(report.get(keys.status), _MAX_STATUS),
         user_agent=user_agent,
         # ASCII-only JSON: surrogates and NUL come out escaped. Cut to max_length.
-        raw=json.dumps(raw, ensure_ascii=True, separators=(",", ":")),
+        raw=json.dumps(_scrubbed(raw), ensure_ascii=True, separators=(",", ":")),
     )
 
 
@@ -249,6 +282,36 @@ def store(reports: Sequence[CspReport]) -> None:
         CspReport.objects.keep_newest(MAX_STORED_REPORTS)
 
 
+def _host(host: str) -> str | None:
+    """Return the domain of a ``host[:port]``, lowercased, or None if it is not one."""
+    domain, _port = split_domain_port(host)
+    return domain or None
+
+
+def page_host(url: str) -> str | None:
+    """Return the domain of an http(s) page URL, or None for anything else."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        return None
+    if parts.scheme.lower() not in ("http", "https"):
+        return None
+    return _host(parts.netloc.rpartition("@")[2])
+
+
+def on_this_site(report: CspReport, request: HttpRequest) -> bool:
+    """Whether the report is about a page of the host the request came to.
+
+    ``request.get_host()`` is a host of ALLOWED_HOSTS (Django refuses the
+    request otherwise), and a browser posts to ``report-uri`` (a path) or the
+    ``Reporting-Endpoints`` URL (built from the page's own request) on the
+    page's host. Ports are not compared: behind a proxy, the port the site
+    sees need not be the one in the browser's address bar.
+    """
+    host = _host(request.get_host())
+    return host is not None and page_host(report.document_uri) == host
+
+
 def _refuse(status: int, message: str) -> HttpResponse:
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
@@ -264,6 +327,13 @@ def _declared_length(request: HttpRequest) -> int:
 @require_POST
 def report(request: HttpRequest) -> HttpResponse:
     """Receive CSP violation reports (``report-uri`` and ``report-to``); answer 204."""
+    # Counted before anything is read: a flood costs one cache increment a POST.
+    wait = limits.limited_for(request, RATE_GROUP, "ip", REPORT_RATE)
+    if wait is not None:
+        # Browsers ignore the body and drop the report; Retry-After is for people.
+        refusal = _refuse(429, f"Too many reports from this address: try again in {wait} s.")
+        refusal["Retry-After"] = str(wait)
+        return refusal
     content_type = request.content_type or ""
     if content_type not in CONTENT_TYPES:
         return _refuse(415, f"Send CSP reports as {', '.join(CONTENT_TYPES)}.")
@@ -281,6 +351,11 @@ def report(request: HttpRequest) -> HttpResponse:
         )
     except BadReport as error:
         return _refuse(400, str(error))
+    ours = [item for item in reports if on_this_site(item, request)]
+    if len(ours) < len(reports):
+        # Another site's pages (or a made-up one): nothing this site can fix.
+        logger.info("Ignored %d CSP reports about other hosts.", len(reports) - len(ours))
+    reports = ours
     if len(reports) > MAX_REPORTS_PER_REQUEST:
         logger.info("CSP report batch of %d cut to %d.", len(reports), MAX_REPORTS_PER_REQUEST)
         reports = reports[:MAX_REPORTS_PER_REQUEST]
@@ -304,8 +379,7 @@ def _reporting_directives() -> list[tuple[str, str, str]]:
     return rows
 
 
-def _list_context(request: HttpRequest) -> dict[str, Any]:
-    user = getattr(request, "user", None)
+def _list_context() -> dict[str, Any]:
     return {
         "reports": CspReport.objects.all()[:LIST_LENGTH],
         "total": CspReport.objects.count(),
@@ -314,7 +388,6 @@ def _list_context(request: HttpRequest) -> dict[str, Any]:
         .order_by("-count", "effective_directive"),
         "list_length": LIST_LENGTH,
         "max_stored": MAX_STORED_REPORTS,
-        "can_clear": bool(user is not None and user.is_staff),
     }
 
 
@@ -325,7 +398,7 @@ def _page_context(request: HttpRequest) -> dict[str, Any]:
     # What the middleware does in development over plain HTTP (see reporting.py).
     report_to_dropped = middleware_on and settings.DEBUG and not request.is_secure()
     return {
-        **_list_context(request),
+        **_list_context(),
         "room": rooms.ROOMS_BY_SLUG["csp"],
         "report_url": report_url,
         "report_absolute_url": request.build_absolute_uri(report_url),
@@ -339,27 +412,45 @@ def _page_context(request: HttpRequest) -> dict[str, Any]:
         "max_body_kib": MAX_BODY_BYTES // 1024,
         "max_per_request": MAX_REPORTS_PER_REQUEST,
         "content_types": CONTENT_TYPES,
+        "report_rate": REPORT_RATE,
+        # For the curl example: a report about another host would be ignored.
+        "example_page": request.build_absolute_uri(reverse("django_six_demos_csp:index")),
     }
+
+
+def _staff_only(request: HttpRequest, action: str) -> HttpResponseBase | None:
+    """Refuse anyone but staff: sign in first, or a 403. None for staff.
+
+    The reports hold page URLs of every visitor, and anything a stranger
+    chose to post: they are not for the public.
+    """
+    if not request.user.is_authenticated:
+        return limits.sign_in(request, next_path=reverse("django_six_demos_csp:reports"))
+    if not access.is_staff(request.user):
+        return limits.refused(request, f"Only staff may {action}.", status=403)
+    return None
 
 
 @require_GET
 @vary_on_headers("HX-Request")
-def reports(request: HtmxHttpRequest) -> TemplateResponse:
-    """The reports received, newest first; htmx polls for ``reports.html#list``."""
+def reports(request: HtmxHttpRequest) -> HttpResponseBase:
+    """The reports received, newest first; htmx polls for ``reports.html#list``. Staff only."""
+    if (refusal := _staff_only(request, "read the violation reports")) is not None:
+        return refusal
     # The partial's name is fixed here, never taken from the request.
     if request.htmx:
-        return TemplateResponse(request, f"{REPORTS_TEMPLATE}#list", _list_context(request))
+        return TemplateResponse(request, f"{REPORTS_TEMPLATE}#list", _list_context())
     return TemplateResponse(request, REPORTS_TEMPLATE, _page_context(request))
 
 
 @require_POST
 @vary_on_headers("HX-Request")
-def clear_reports(request: HtmxHttpRequest) -> HttpResponse:
+def clear_reports(request: HtmxHttpRequest) -> HttpResponseBase:
     """Delete every stored report (staff only; CSRF-protected like any form)."""
-    if not request.user.is_staff:
-        return HttpResponseForbidden("Only staff can clear the reports.", content_type="text/plain")
+    if (refusal := _staff_only(request, "clear the violation reports")) is not None:
+        return refusal
     deleted, _ = CspReport.objects.all().delete()
     logger.info("%s cleared %d CSP reports.", request.user, deleted)
     if request.htmx:
-        return TemplateResponse(request, f"{REPORTS_TEMPLATE}#list", _list_context(request))
+        return TemplateResponse(request, f"{REPORTS_TEMPLATE}#list", _list_context())
     return redirect("django_six_demos_csp:reports")

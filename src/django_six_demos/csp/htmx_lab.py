@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -169,17 +168,18 @@ class Fragment:
     """A piece of HTML the lab's buttons swap in."""
 
     address: str
-    # Seconds to wait before answering, so that a request indicator can show.
-    delay: float = 0.0
 
 
 # The only fragments the fragment view renders, by the key in the URL.
-FRAGMENT_DELAY: Final = 0.6
 LAB_FRAGMENTS: Final[Mapping[str, Fragment]] = {
     "plain": Fragment(f"{FRAGMENTS}#swapped"),
-    "slow": Fragment(f"{FRAGMENTS}#swapped", delay=FRAGMENT_DELAY),
     "with-script": Fragment(f"{FRAGMENTS}#with-script"),
 }
+# How long the "slow fragment" buttons keep the request indicator on. The wait
+# happens in the browser (hx-swap's swap: delay, and htmx-lab-slow.js keeps the
+# indicator meanwhile): a view that sleeps would hold a server worker that long.
+FRAGMENT_DELAY: Final = 0.6
+FRAGMENT_DELAY_MS: Final = round(FRAGMENT_DELAY * 1000)
 ECHO_LENGTH: Final = 100
 
 # Numbers each fragment, so that every swap is visible. Per process: a demo
@@ -219,6 +219,7 @@ def htmx_lab(request: HttpRequest) -> TemplateResponse:
             "variants": list(VARIANTS.values()),
             "indicator_rules": indicator_rules(),
             "fragment_delay": FRAGMENT_DELAY,
+            "fragment_delay_ms": FRAGMENT_DELAY_MS,
         },
     )
 
@@ -233,7 +234,11 @@ def htmx_lab_variant(request: HttpRequest, variant: str) -> TemplateResponse:
     return TemplateResponse(
         request,
         chosen.template,
-        {"variant": chosen, "fragment_delay": FRAGMENT_DELAY},
+        {
+            "variant": chosen,
+            "fragment_delay": FRAGMENT_DELAY,
+            "fragment_delay_ms": FRAGMENT_DELAY_MS,
+        },
     )
 
 
@@ -246,8 +251,6 @@ def htmx_lab_fragment(request: HtmxHttpRequest, fragment: str) -> HttpResponse:
         raise Http404(f"No such fragment; choose from {', '.join(LAB_FRAGMENTS)}.")
     if not request.htmx:
         return HttpResponseRedirect(reverse("django_six_demos_csp:htmx-lab"))
-    if chosen.delay:
-        time.sleep(chosen.delay)
     stamp = timezone.now().strftime("%H:%M:%S.%f")[:-3]
     return TemplateResponse(
         request,

@@ -1,43 +1,79 @@
-"""Content Security Policy: ``ContentSecurityPolicyMiddleware``, ``SECURE_CSP`` and the
-``csp_override`` decorators (Django 6.0; django-csp on Django 5.2).
-https://docs.djangoproject.com/en/6.0/ref/csp/
-
-The room's page explains the policy in force, directive by directive. Around it:
-one page served under that policy enforced and as report-only, per-view
-policies (one extended, one disabled), an injection sandbox, and the other
-security headers a response carries
-(https://docs.djangoproject.com/en/6.0/ref/middleware/#module-django.middleware.security).
+"""Content Security Policy: Django 6.0's middleware, ``SECURE_CSP`` and ``csp_override``
+(django-csp on 5.2), https://docs.djangoproject.com/en/6.0/ref/csp/. The explorer, the
+twins, per-view policies, the injection sandbox, the lesson on injected htmx attributes
+(which no policy stops) and the other security headers.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from django.conf import settings
-from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
 from django_six_demos import compat, rooms
-from django_six_demos.conference.models import Speaker, Talk
 from django_six_demos.csp import policies
+
+logger = logging.getLogger(__name__)
 
 TEMPLATES = "django_six_demos/csp"
 SANDBOX = f"{TEMPLATES}/sandbox.html"
-SANDBOX_SLUG = "csp-injection-sandbox"
+INJECTED_ATTRIBUTES = f"{TEMPLATES}/injected_attributes.html"
 
-# Stored once, rendered unescaped on the sandbox page: each payload would set
-# window.__sandboxRan if the browser ever ran it.
-SANDBOX_ABSTRACT = (
+# [sandbox-payloads]
+# The sandbox's hostile text. A constant of this module, never a database row:
+# a row is something a visitor can write, and a page must never trust it. Each
+# payload would set window.__sandboxRan if the browser ever ran it.
+SANDBOX_TITLE: Final = "Injection sandbox: an abstract that carries scripts"
+SANDBOX_AUTHOR: Final = "Mallory"
+SANDBOX_ABSTRACT: Final = (
     "A talk submitted through a form that trusted its input. Its abstract hides two payloads:\n"
     '<script>window.__sandboxRan = "script";</script>\n'
     '<img src="" alt="" onerror="window.__sandboxRan = \'onerror\'">'
 )
+# [/sandbox-payloads]
+
+# [planted-attributes]
+# No script and no eval: attributes that htmx acts on when it processes the
+# page. Outside hx-disable it would POST, as soon as the page loads, with the
+# CSRF token that base.html's <body> hands to every htmx request. It names this
+# room's harmless endpoint; the real attack named the admin's "add user" form.
+PLANTED_URL_NAME: Final = "django_six_demos_csp:planted"
+
+
+def planted_payload() -> str:
+    """Return the injected-attributes payload, aimed at this room's harmless endpoint."""
+    return (
+        f'<p class="planted" hx-post="{reverse(PLANTED_URL_NAME)}"\n'
+        """   hx-vals='{"username": "mallory", "is_superuser": "on"}'\n"""
+        '   hx-trigger="load">A talk about caching (and an attribute or two).</p>'
+    )
+
+
+# [/planted-attributes]
+
+# The only markup this room prints unescaped: the payloads above, each inside
+# an hx-disable region of its template.
+_CODE_PAYLOADS: Final = frozenset({"sandbox", "planted"})
+
+
+def deliberately_unescaped(which: str) -> SafeString:
+    """Return one of this module's payloads as HTML, to print unescaped.
+
+    Only the constants above, chosen by name: never text from a request or a
+    database row (tests/test_no_safe_on_data.py lists every mark_safe).
+    """
+    if which not in _CODE_PAYLOADS:
+        raise ValueError(f"No such payload: {which!r}.")
+    return mark_safe(SANDBOX_ABSTRACT if which == "sandbox" else planted_payload())
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -171,50 +207,61 @@ def disabled(request: HttpRequest) -> TemplateResponse:
     )
 
 
-def sandbox_talk() -> Talk:
-    """Return the sandbox's talk, creating it (and its speaker) on first use."""
-    with transaction.atomic():
-        speaker, _ = Speaker.objects.get_or_create(
-            slug=SANDBOX_SLUG,
-            defaults={
-                "name": "Mallory (CSP injection sandbox)",
-                "bio": "Not a speaker: the author of the CSP demo's hostile abstract.",
-            },
-        )
-        talk, _ = Talk.objects.get_or_create(
-            slug=SANDBOX_SLUG,
-            defaults={
-                "title": "Injection sandbox: an abstract that carries scripts",
-                "speaker": speaker,
-                "abstract": SANDBOX_ABSTRACT,
-                "track": Talk.Track.SECURITY,
-                "level": Talk.Level.ADVANCED,
-                "status": Talk.Status.REJECTED,
-                "duration": 25,
-            },
-        )
-    return talk
+def _reporting() -> list[str]:
+    return [
+        destination
+        for policy in compat.configured_policies().values()
+        for destination in policies.reporting(policy)
+    ]
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 def sandbox(request: HtmxHttpRequest) -> TemplateResponse:
-    """A stored abstract with script payloads, rendered unescaped: the policy stops them.
+    """Script payloads, printed unescaped: the policy stops them.
 
     The full page, or for htmx only its ``payload`` partial.
     """
     context = {
         **_room(),
-        "talk": sandbox_talk(),
-        "reporting": [
-            destination
-            for policy in compat.configured_policies().values()
-            for destination in policies.reporting(policy)
-        ],
+        "title": SANDBOX_TITLE,
+        "author": SANDBOX_AUTHOR,
+        "abstract": SANDBOX_ABSTRACT,
+        "payload": deliberately_unescaped("sandbox"),
+        "reporting": _reporting(),
     }
     # The partial's name is fixed here, never taken from the request.
     template = f"{SANDBOX}#payload" if request.htmx else SANDBOX
     return TemplateResponse(request, template, context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def injected_attributes(request: HtmxHttpRequest) -> TemplateResponse:
+    """Injected hx-* attributes, which no policy stops, held inert by hx-disable.
+
+    The full page, or for htmx only its ``planted`` partial.
+    """
+    context = {
+        **_room(),
+        "payload_text": planted_payload(),
+        "payload": deliberately_unescaped("planted"),
+        "planted_url": reverse(PLANTED_URL_NAME),
+    }
+    # The partial's name is fixed here, never taken from the request.
+    template = f"{INJECTED_ATTRIBUTES}#planted" if request.htmx else INJECTED_ATTRIBUTES
+    return TemplateResponse(request, template, context)
+
+
+@require_POST
+def planted(request: HttpRequest) -> HttpResponse:
+    """Where the planted attributes would post: a 204 that changes nothing.
+
+    Nothing on this site sends a request here while every region that shows
+    the payload carries hx-disable; the browser tests watch for one.
+    """
+    logger.info("The planted hx-post of the CSP lab arrived from %s.", request.path)
+    return HttpResponse(status=204)
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,13 @@ django-template-partials on Django 5.2), with htmx.
 https://docs.djangoproject.com/en/6.0/ref/templates/language/#template-partials
 
 One view, one template: a normal request gets the whole explorer page, an htmx
-request gets only the ``results`` partial of the same template.
+request gets only the ``results`` partial of the same template. Every talk
+comes from ``conference.access.readable_talks()``: the CRUD room's rule.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Q, QuerySet
@@ -21,7 +22,12 @@ from django.views.decorators.vary import vary_on_headers
 from django.views.generic import ListView
 from django_htmx.middleware import HtmxDetails
 
-from django_six_demos import rooms
+from django_six_demos import limits, rooms
+from django_six_demos.conference.access import (
+    may_change,
+    readable_speakers,
+    readable_talks,
+)
 from django_six_demos.conference.models import Speaker, Talk
 from django_six_demos.partials.forms import SORTS, ExplorerForm, TitleForm
 from django_six_demos.partials.mixins import HtmxPartialMixin
@@ -29,14 +35,25 @@ from django_six_demos.partials.mixins import HtmxPartialMixin
 EXPLORER = "django_six_demos/partials/explorer.html"
 PAGE_SIZE = 10
 EDITS_SESSION_KEY = "django_six_demos_partials_title_edits"
+# Saved title edits, per signed-in user and per address (django-ratelimit rates).
+TITLE_EDIT_RATE: Final = limits.Rate(per_user="10/m", per_ip="100/h")
 
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def _talks(filters: dict[str, Any]) -> QuerySet[Talk]:
-    talks = Talk.objects.select_related("speaker")
+def visible_talks(request: HttpRequest) -> QuerySet[Talk]:
+    """The talks this visitor may read, with their speakers: the only source of talks here.
+
+    The search below runs inside it too, so an unpublished abstract is never
+    matched for a visitor who may not read it.
+    """
+    return readable_talks(request.user).select_related("speaker")
+
+
+def _talks(request: HttpRequest, filters: dict[str, Any]) -> QuerySet[Talk]:
+    talks = visible_talks(request)
     if query := filters.get("q"):
         talks = talks.filter(
             Q(title__icontains=query)
@@ -55,7 +72,7 @@ def _talks(filters: dict[str, Any]) -> QuerySet[Talk]:
 def index(request: HtmxHttpRequest) -> TemplateResponse:
     """The talk explorer: the full page, or only its results for htmx."""
     form = ExplorerForm(request.GET or None)
-    paginator = Paginator(_talks(form.filters()), PAGE_SIZE)
+    paginator = Paginator(_talks(request, form.filters()), PAGE_SIZE)
     try:
         page = paginator.page(request.GET.get("page") or 1)
     except InvalidPage as error:
@@ -76,18 +93,14 @@ def index(request: HtmxHttpRequest) -> TemplateResponse:
     return TemplateResponse(request, EXPLORER, context)
 
 
-def _may_edit(request: HttpRequest, talk: Talk) -> bool:
-    user = request.user
-    return user.is_authenticated and (user.is_staff or talk.speaker.user_id == user.pk)
-
-
 @require_http_methods(["GET", "POST"])
 def edit_title(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Edit a talk's title in place: GET the form row, POST the new title."""
-    talk = get_object_or_404(Talk.objects.select_related("speaker"), pk=pk)
+    # A talk the visitor may not read is "not found", never "forbidden".
+    talk = get_object_or_404(visible_talks(request), pk=pk)
     if not request.user.is_authenticated:
         return HttpResponseForbidden("Sign in to edit talk titles.", content_type="text/plain")
-    if not _may_edit(request, talk):
+    if not may_change(request.user, talk):
         return HttpResponseForbidden(
             "You can edit only your own talks' titles.", content_type="text/plain"
         )
@@ -103,22 +116,43 @@ def edit_title(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             request,
             f"{EXPLORER}#row",
             {
-                "talk": Talk.objects.select_related("speaker").get(pk=pk),
+                "talk": visible_talks(request).get(pk=pk),
                 "form": form,
                 "editing": True,
             },
             status=422,
         )
+    # Only saves count against the limits: fixing a rejected title is free.
+    if refusal := _over_the_edit_limit(request):
+        return refusal
     form.save()
     edits = request.session[EDITS_SESSION_KEY] = request.session.get(EDITS_SESSION_KEY, 0) + 1
     # The saved row, plus the page's edit counter out of band (hx-swap-oob).
     return TemplateResponse(request, f"{EXPLORER}#row-saved", {"talk": talk, "edits": edits})
 
 
+def _over_the_edit_limit(request: HttpRequest) -> HttpResponse | None:
+    """Count one saved title; past either limit, the 429 to answer instead."""
+    waits = [
+        wait
+        for key, rate in (("user", TITLE_EDIT_RATE.per_user), ("ip", TITLE_EDIT_RATE.per_ip))
+        if (wait := limits.limited_for(request, "partials-title-edit", key, rate)) is not None
+    ]
+    if not waits:
+        return None
+    seconds = max(waits)
+    return limits.refused(
+        request,
+        f"Too many title edits: try again in {seconds} s.",
+        status=429,
+        retry_after=seconds,
+    )
+
+
 @require_GET
 def title_row(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
     """One talk's row, as the explorer shows it (the editor's Cancel button)."""
-    talk = get_object_or_404(Talk.objects.select_related("speaker"), pk=pk)
+    talk = get_object_or_404(visible_talks(request), pk=pk)
     return TemplateResponse(request, f"{EXPLORER}#row", {"talk": talk})
 
 
@@ -139,4 +173,5 @@ class SpeakerListView(HtmxPartialMixin, SpeakerListBase):
     http_method_names = ["get", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Speaker]:
-        return Speaker.objects.order_by("name", "pk")
+        # The conference app's rule, as in the CRUD room.
+        return readable_speakers(self.request.user).order_by("name", "pk")

@@ -10,6 +10,7 @@ instead can tear it: a live WAL database is the file *plus* its ``-wal``.
 ``restore_drill()`` restores a backup into a scratch file, runs ``PRAGMA
 integrity_check`` and compares each table's row count with the counts taken
 at the backup's moment (kept in a JSON manifest beside the backup).
+``prune_backups()`` keeps the newest N backups of the same database.
 https://docs.python.org/3/library/sqlite3.html#sqlite3.Connection.backup
 """
 
@@ -232,3 +233,33 @@ def restore_drill(backup_path: Path, expected: dict[str, int] | None = None) -> 
             if expected.get(name) != tables.get(name):
                 report.mismatches[name] = (expected.get(name), tables.get(name))
     return report
+
+
+def prune_backups(newest: Path, keep: int) -> list[Path]:
+    """Delete all but the ``keep`` newest backups of ``newest``'s database; return them.
+
+    Only files in ``newest``'s directory with a readable manifest naming the
+    same source count as its backups: nothing else there is touched. They are
+    ordered by the manifest's time, then the file's; ``newest`` is always kept.
+    """
+    if keep < 1:
+        raise ValueError("keep at least one backup")
+    mine = Manifest.read(newest)
+    if mine is None:
+        raise BackupError(f"{newest.name} has no manifest: it is not a backup to prune beside.")
+    backups: list[tuple[str, int, Path]] = []
+    for path in newest.parent.iterdir():
+        if path == newest or path.name.endswith(MANIFEST_SUFFIX) or not path.is_file():
+            continue
+        try:
+            manifest = Manifest.read(path)
+        except BackupError:
+            continue  # a broken manifest: not provably ours
+        if manifest is not None and manifest.source == mine.source:
+            backups.append((manifest.created_at, path.stat().st_mtime_ns, path))
+    backups.sort(reverse=True)
+    removed = [path for _, _, path in backups[keep - 1 :]]
+    for path in removed:
+        path.unlink()
+        manifest_path(path).unlink(missing_ok=True)
+    return removed

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Final
 
 from django.db import models
+from django.db.models import Max
 from django.utils import timezone
 
 # A run still queued or running after this long is taken for lost (no worker,
 # or a worker that died): it no longer blocks a new one.
 ACTIVE_FOR = timedelta(minutes=10)
+# The newest runs kept: older ones are deleted when a run is created.
+KEEP_RUNS: Final = 20
 
 
 class ContentionRun(models.Model):
@@ -60,3 +63,21 @@ class ContentionRun(models.Model):
             .order_by("-created_at", "-pk")
             .first()
         )
+
+    @classmethod
+    def last_activity(cls) -> datetime | None:
+        """Return when a run was last created, started or finished (one query)."""
+        latest = cls.objects.aggregate(
+            created=Max("created_at"), started=Max("started_at"), finished=Max("finished_at")
+        )
+        moments = [moment for moment in latest.values() if moment is not None]
+        return max(moments, default=None)
+
+    @classmethod
+    def prune(cls, keep: int = KEEP_RUNS) -> int:
+        """Delete all but the newest ``keep`` runs; return how many went."""
+        newest = list(
+            cls.objects.order_by("-created_at", "-pk").values_list("pk", flat=True)[:keep]
+        )
+        deleted, _ = cls.objects.exclude(pk__in=newest).delete()
+        return deleted

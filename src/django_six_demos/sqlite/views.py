@@ -4,33 +4,36 @@ https://docs.djangoproject.com/en/6.0/ref/databases/#sqlite-notes
 
 The room page queries each setting on the running connection (``PRAGMA ...``),
 so a misconfiguration shows. The lab enqueues a bounded contention run as a
-background task and polls its status with htmx until it answers 286.
+background task and polls its status with htmx until it answers 286. Only
+staff start runs, rate-limited, one at a time, with a cool-down between them.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Final
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, resolve_url
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
-from django_six_demos import compat, rooms
+from django_six_demos import compat, limits, rooms
 from django_six_demos.sqlite import contention, database
 from django_six_demos.sqlite.forms import ContentionLabForm
-from django_six_demos.sqlite.models import ContentionRun
+from django_six_demos.sqlite.models import KEEP_RUNS, ContentionRun
 from django_six_demos.sqlite.routers import QUEUE_DATABASE, TaskQueueRouter
 
 logger = logging.getLogger(__name__)
@@ -41,6 +44,11 @@ LAB = "django_six_demos/sqlite/lab.html"
 HTMX_STOP_POLLING = 286
 # A queued run older than this gets a hint that no worker may be running.
 WORKER_HINT_AFTER = timedelta(seconds=10)
+# Each run starts up to ten processes for several seconds and holds the task
+# worker: staff only, this often per user and per address, ...
+LAB_RATE: Final = limits.Rate(per_user="10/h", per_ip="20/h")
+# ... and never sooner than this after the last run was created, started or finished.
+LAB_COOL_DOWN: Final = timedelta(minutes=2)
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -230,7 +238,20 @@ def _sync_with_task(run: ContentionRun) -> None:
         run.refresh_from_db()
 
 
-def _lab_context(form: ContentionLabForm, run: ContentionRun | None) -> dict[str, Any]:
+def cool_down_left() -> int | None:
+    """Return the seconds until a new run may start, or None if one may now."""
+    last = ContentionRun.last_activity()
+    if last is None:
+        return None
+    left = (last + LAB_COOL_DOWN - timezone.now()).total_seconds()
+    return math.ceil(left) if left > 0 else None
+
+
+def _lab_context(
+    request: HttpRequest, form: ContentionLabForm, run: ContentionRun | None
+) -> dict[str, Any]:
+    may_start = bool(getattr(request.user, "is_staff", False))
+    login_url = resolve_url(settings.LOGIN_URL)
     context: dict[str, Any] = {
         **_room_context(),
         "database": site_database(connections[DEFAULT_DB_ALIAS]),
@@ -239,6 +260,12 @@ def _lab_context(form: ContentionLabForm, run: ContentionRun | None) -> dict[str
         "tasks_available": compat.tasks_api_importable(),
         "recent_runs": ContentionRun.objects.all()[:5],
         "variants": list(contention.variants().values()),
+        "may_start": may_start,
+        "cool_down_left": cool_down_left() if may_start else None,
+        "cool_down_minutes": round(LAB_COOL_DOWN.total_seconds() / 60),
+        "lab_rate": LAB_RATE,
+        "keep_runs": KEEP_RUNS,
+        "login_url": f"{login_url}?{urlencode({'next': request.get_full_path()})}",
     }
     if run is not None:
         context.update(_run_context(run))
@@ -258,7 +285,7 @@ def _run_context(run: ContentionRun) -> dict[str, Any]:
 @require_GET
 def lab(request: HttpRequest) -> TemplateResponse:
     """The lab: a form to enqueue a bounded run, and the latest runs."""
-    return TemplateResponse(request, LAB, _lab_context(ContentionLabForm(), None))
+    return TemplateResponse(request, LAB, _lab_context(request, ContentionLabForm(), None))
 
 
 def _enqueue(run_id: int) -> None:
@@ -279,11 +306,14 @@ def _enqueue(run_id: int) -> None:
 
 
 @require_POST
+@limits.side_effect(
+    group="sqlite-lab", rate=LAB_RATE, action="start a contention run", staff_only=True
+)
 def lab_start(request: HttpRequest) -> HttpResponse:
-    """Enqueue a run (or show the one already in progress): POST, CSRF-protected."""
+    """Enqueue a run (or show the one in progress): staff only, POST, CSRF-protected."""
     form = ContentionLabForm(request.POST)
     if not form.is_valid():
-        return TemplateResponse(request, LAB, _lab_context(form, None), status=400)
+        return TemplateResponse(request, LAB, _lab_context(request, form, None), status=400)
     if not compat.tasks_api_importable():
         return HttpResponse(
             f"The lab needs a tasks API: {compat.BACKPORTS_INSTALL}",
@@ -295,7 +325,15 @@ def lab_start(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
         run = ContentionRun.active()
         if run is None:
+            if (wait := cool_down_left()) is not None:
+                return limits.refused(
+                    request,
+                    f"The lab is cooling down after the last run: try again in {wait} s.",
+                    status=429,
+                    retry_after=wait,
+                )
             run = ContentionRun.objects.create(**form.cleaned_data)
+            ContentionRun.prune()
             # The worker must find the committed row.
             transaction.on_commit(partial(_enqueue, run.pk))
     return HttpResponseRedirect(reverse("django_six_demos_sqlite:run", args=[run.pk]))
@@ -313,4 +351,4 @@ def run_status(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
         if run.is_finished:
             response.status_code = HTMX_STOP_POLLING
         return response
-    return TemplateResponse(request, LAB, _lab_context(ContentionLabForm(), run))
+    return TemplateResponse(request, LAB, _lab_context(request, ContentionLabForm(), run))

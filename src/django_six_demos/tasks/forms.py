@@ -7,11 +7,17 @@ from typing import Any, Final
 
 from django import forms
 
+from django_six_demos.tasks.caps import MAX_TOTAL_DELAY
 from django_six_demos.tasks.models import ScheduleExport
 
 # How the emails form hands its travel grant to the task.
 AS_JSON: Final = "json"
 AS_CLEANED: Final = "cleaned"
+# The most a demo email may promise: a plausible grant, not any number a
+# visitor types into a message sent from the conference's address.
+MAX_TRAVEL_GRANT: Final = Decimal("1500.00")
+# The export's slow speed: a pause per talk (the task caps the total).
+SLOW_DELAY_MS: Final = 50
 
 
 class EmailsForm(forms.Form):
@@ -26,10 +32,11 @@ class EmailsForm(forms.Form):
         label="Travel grant (EUR)",
         required=False,
         min_value=Decimal(0),
+        max_value=MAX_TRAVEL_GRANT,
         max_digits=7,
         decimal_places=2,
         initial=Decimal("250.00"),
-        help_text="Mentioned in each email; leave empty for none.",
+        help_text=f"Mentioned in each email, EUR {MAX_TRAVEL_GRANT:,} at most; leave empty for none.",
     )
     arguments = forms.ChoiceField(
         label="Pass the grant to the task",
@@ -62,10 +69,14 @@ class ExportForm(forms.Form):
         coerce=int,
         choices=[
             (0, "As fast as it can"),
-            (50, "Slowly, 50 ms per talk, to watch the progress bar"),
+            (SLOW_DELAY_MS, f"Slowly, {SLOW_DELAY_MS} ms per talk, to watch the progress bar"),
         ],
         initial=0,
         widget=forms.RadioSelect,
+        help_text=(
+            f"Slowly never adds more than {MAX_TOTAL_DELAY.total_seconds():.0f} s in all: "
+            "with many talks, each pause is shorter."
+        ),
     )
 
 

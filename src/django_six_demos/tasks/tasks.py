@@ -6,7 +6,7 @@ path) and take only JSON-able arguments: ``enqueue()`` refuses anything else
 before it stores a thing.
 
 - :func:`send_acceptance_emails` (queue ``emails``): one email per speaker
-  with an accepted talk, over one mailer connection.
+  with an accepted talk (or to one speaker), over one mailer connection.
 - :func:`build_schedule_export` (queue ``exports``): the schedule as CSV or
   iCalendar, with progress; marked ``@idempotent`` (building it twice is
   harmless), so the lost-worker reaper may run it again.
@@ -32,6 +32,7 @@ from django.utils import timezone
 from django_six_demos import compat
 from django_six_demos.compat import task
 from django_six_demos.conference.models import Speaker, Talk
+from django_six_demos.tasks.caps import MAX_TOTAL_DELAY
 from django_six_demos.tasks.models import ScheduleExport
 from django_six_demos.tasks.reaper import idempotent
 
@@ -46,7 +47,8 @@ DERIVED_EMAIL_DOMAIN: Final = "speakers.example"
 # The export writes its progress after every PROGRESS_EVERY talks: often
 # enough for a smooth bar, rarely enough to cost little.
 PROGRESS_EVERY: Final = 10
-# The export's optional pause per talk (to watch the bar move) is capped.
+# The export's optional pause per talk (to watch the bar move) is capped,
+# and so is the sum of its pauses (caps.MAX_TOTAL_DELAY).
 MAX_DELAY_MS: Final = 1000
 
 
@@ -85,17 +87,20 @@ def _acceptance_message(speaker: Speaker, talks: list[Talk], grant: Decimal | No
 
 
 @task(queue_name="emails")
-def send_acceptance_emails(*, travel_grant: str | None = None) -> dict[str, Any]:
-    """Email every speaker with an accepted talk; return what was sent.
+def send_acceptance_emails(
+    *, travel_grant: str | None = None, speaker_id: int | None = None
+) -> dict[str, Any]:
+    """Email every speaker with an accepted talk, or only ``speaker_id``; return what was sent.
 
     ``travel_grant`` is a decimal amount as a *string*: a ``Decimal`` is not
     JSON, and ``enqueue()`` would refuse it.
     """
     grant = Decimal(travel_grant) if travel_grant is not None else None
-    talks = (
-        Talk.objects.filter(status=Talk.Status.ACCEPTED)
-        .select_related("speaker__user")
-        .order_by("speaker__name", "speaker__pk", "title", "pk")
+    talks = Talk.objects.filter(status=Talk.Status.ACCEPTED)
+    if speaker_id is not None:
+        talks = talks.filter(speaker_id=speaker_id)
+    talks = talks.select_related("speaker__user").order_by(
+        "speaker__name", "speaker__pk", "title", "pk"
     )
     by_speaker = [
         (speaker, list(group))
@@ -274,12 +279,17 @@ def build_schedule_export(
     The task reads the row the view committed before enqueueing it, and
     records its own result id there (``context.task_result.id``), so the
     status page can show the progress and the download. ``delay_ms`` pauses
-    after each talk, to watch the progress bar move.
+    after each talk, to watch the progress bar move, and less if the pauses
+    would add up to more than MAX_TOTAL_DELAY.
     """
     if not 0 <= delay_ms <= MAX_DELAY_MS:
         raise ValueError(f"delay_ms must be between 0 and {MAX_DELAY_MS}, got {delay_ms}")
-    export = ScheduleExport.objects.get(pk=export_id)
+    export = ScheduleExport.objects.filter(pk=export_id).first()
+    if export is None:
+        # Exports are pruned (tasks/caps.py): one that waited too long is gone.
+        raise ValueError(f"Schedule export {export_id} no longer exists: it was pruned.")
     slots = schedule(accepted_talks())
+    pause = min(delay_ms / 1000, MAX_TOTAL_DELAY.total_seconds() / max(len(slots), 1))
     exports = ScheduleExport.objects.filter(pk=export.pk)
     # Starts from scratch: a re-run (re-enqueued, or by the reaper) overwrites.
     exports.update(
@@ -287,8 +297,8 @@ def build_schedule_export(
     )
 
     def progress(done: int) -> None:
-        if delay_ms:
-            time.sleep(delay_ms / 1000)
+        if pause:
+            time.sleep(pause)
         if done % PROGRESS_EVERY == 0:
             exports.update(done=done)
 
@@ -298,7 +308,8 @@ def build_schedule_export(
         content = schedule_ics(slots, stamp=timezone.now(), on_slot=progress)
     else:
         raise ValueError(f"Unknown export format {export.format!r}")
-    exports.update(content=content, done=len(slots), finished_at=timezone.now())
+    if not exports.update(content=content, done=len(slots), finished_at=timezone.now()):
+        raise ValueError(f"Schedule export {export_id} was pruned while it was built.")
     return {
         "export_id": export.pk,
         "format": export.format,

@@ -13,8 +13,8 @@ register = template.Library()
 
 @register.simple_tag
 def django_version() -> str:
-    """Render the running Django version, e.g. ``6.1.3``."""
-    return compat.DJANGO_VERSION
+    """Render the running Django release series, e.g. ``6.1``, never the patch release."""
+    return compat.DJANGO_LINE
 
 
 @register.simple_tag

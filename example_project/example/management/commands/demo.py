@@ -40,7 +40,7 @@ from django.db import connections
 
 import example
 from django_six_demos import compat, conf
-from django_six_demos.conference.management.commands.demos_seed import DEMO_USERS
+from django_six_demos.conference.demo_users import DEMO_USERS
 from django_six_demos.conference.models import Talk
 
 MANAGE_PY = Path(example.__file__).resolve().parent.parent / "manage.py"

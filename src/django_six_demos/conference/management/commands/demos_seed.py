@@ -11,6 +11,11 @@ Everything is generated deterministically and looked up by slug, so running
 the command again creates only what is missing (nothing, on a seeded
 database) and never resets a password someone changed.
 
+A demo user is created only when its username is free, and recorded as a
+``SeededUser``. A user the command did not create belongs to the host
+project: it is left exactly as it is (no password, no flags, no speaker
+linked to it, so no speaker's email goes to its inbox), and the output says so.
+
 ``--extra-talks N`` adds N numbered benchmark talks (``benchmark-talk-00001``
 onwards) for load tests. N is a target, not an increment: afterwards exactly
 N benchmark talks exist, so repeating the command is harmless and a smaller N
@@ -35,24 +40,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.text import slugify
 
-from django_six_demos.conference.models import Speaker, Talk
-
-
-class DemoUser(NamedTuple):
-    username: str
-    password: str
-    # Staff demo users are superusers too: the admin demo needs every permission.
-    is_staff: bool
-    # The Speaker row (by name) this user is linked to, if any.
-    speaker_name: str | None
-
-
-# Public on purpose: the docs and the tests import these credentials.
-DEMO_USERS: tuple[DemoUser, ...] = (
-    DemoUser("staff", "staff-demo", True, None),
-    DemoUser("ada", "ada-demo", False, "Ada Lovelace"),
-    DemoUser("grace", "grace-demo", False, "Grace Hopper"),
-)
+# DEMO_USERS is re-exported: the tests and the docs' tests read it from here.
+from django_six_demos.conference.demo_users import DEMO_USERS as DEMO_USERS
+from django_six_demos.conference.demo_users import DemoUser
+from django_six_demos.conference.models import SeededUser, Speaker, Talk
 
 SPEAKER_COUNT = 40
 TALK_COUNT = 120
@@ -835,7 +826,7 @@ class Command(BaseCommand):
         # One transaction: an error anywhere leaves the database as it was.
         with transaction.atomic():
             speakers_created, talks_created = self._seed_conference()
-            users_created = self._seed_users()
+            users_created, left_alone = self._seed_users()
             if extra_talks is not None:
                 bench_created, bench_removed = self._seed_benchmark(extra_talks)
 
@@ -849,6 +840,14 @@ class Command(BaseCommand):
         if speakers_created == talks_created == users_created == 0:
             summary += " (already seeded)"
         self.stdout.write(self.style.SUCCESS(summary + "."))
+        for demo in left_alone:
+            line = (
+                f"User {demo.username!r} already exists and demos_seed did not create it: "
+                "left as it is"
+            )
+            if demo.speaker_name is not None:
+                line += f" (not linked to speaker {demo.speaker_name})"
+            self.stdout.write(self.style.WARNING(line + "."))
         if users_created and not settings.DEBUG:
             self.stdout.write(
                 self.style.WARNING(
@@ -904,17 +903,30 @@ class Command(BaseCommand):
         Talk.objects.bulk_create(new_talks, batch_size=_BATCH_SIZE)
         return len(new_speakers), len(new_talks)
 
-    def _seed_users(self) -> int:
+    def _seed_users(self) -> tuple[int, list[DemoUser]]:
+        """Create the demo users whose usernames are free; update only those.
+
+        Return how many were created, and the demo users left alone because a
+        user the command did not create already has the name.
+        """
         user_model = get_user_model()
         manager = user_model._default_manager
+        field = user_model.USERNAME_FIELD
+        existing = {
+            getattr(user, field): user
+            for user in manager.filter(**{f"{field}__in": [d.username for d in DEMO_USERS]})
+        }
+        ours = set(
+            SeededUser.objects.filter(user__in=list(existing.values())).values_list(
+                "user_id", flat=True
+            )
+        )
         created = 0
+        left_alone: list[DemoUser] = []
         for demo in DEMO_USERS:
-            lookup = {user_model.USERNAME_FIELD: demo.username}
-            user = manager.filter(**lookup).first()
+            user = existing.get(demo.username)
             if user is None:
-                # Never touch an existing user: someone may have changed the
-                # password on purpose.
-                user = user_model(**lookup, email=f"{demo.username}@example.com")
+                user = user_model(**{field: demo.username}, email=f"{demo.username}@example.com")
                 user.is_staff = demo.is_staff
                 user.is_superuser = demo.is_staff
                 if settings.DEBUG:
@@ -923,7 +935,13 @@ class Command(BaseCommand):
                     # A public password on a deployed site would be an open door.
                     user.set_unusable_password()
                 user.save()
+                SeededUser.objects.create(user=user)
                 created += 1
+            elif user.pk not in ours:
+                # The host project's user: linking it to a seeded speaker would
+                # send that speaker's mail (acceptances...) to a real inbox.
+                left_alone.append(demo)
+                continue
             if demo.speaker_name is None:
                 continue
             speaker = Speaker.objects.filter(slug=slugify(demo.speaker_name)).first()
@@ -936,7 +954,7 @@ class Command(BaseCommand):
             ):
                 speaker.user = user
                 speaker.save(update_fields=["user"])
-        return created
+        return created, left_alone
 
     def _seed_benchmark(self, target: int) -> tuple[int, int]:
         existing = dict(

@@ -4,7 +4,8 @@ SQLite's online backup API copies the database while the site keeps writing
 (progress printed per step); a restore drill follows: the copy is restored
 into a scratch file, ``PRAGMA integrity_check`` must say ``ok`` and every
 table's row count must equal the count at the backup's moment.
-``--verify-only`` runs the drill alone on an existing backup.
+``--verify-only`` runs the drill alone on an existing backup; ``--keep N``
+then deletes all but the newest N backups of the same database beside DEST.
 
 Never back up a live WAL database by copying its file: see ``backup.py``.
 https://docs.djangoproject.com/en/6.0/ref/databases/#sqlite-notes
@@ -30,6 +31,16 @@ def _pages(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value == 0 or value < -1:
         raise argparse.ArgumentTypeError("use a positive number of pages, or -1 for all at once")
+    return value
+
+
+def _keep(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("keep at least one backup")
     return value
 
 
@@ -74,10 +85,22 @@ class Command(BaseCommand):
             action="store_true",
             help="Don't back up: run the restore drill on the existing DEST.",
         )
+        parser.add_argument(
+            "--keep",
+            type=_keep,
+            default=None,
+            metavar="N",
+            help=(
+                "After a backup that passes its drill, delete all but the newest N backups "
+                "of this database in DEST's directory (those with a manifest; default: keep all)."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         destination: Path = options["destination"]
         if options["verify_only"]:
+            if options["keep"] is not None:
+                raise CommandError("--keep prunes after a new backup: not with --verify-only.")
             self._drill(destination)
             return
         source = self._source(options["database"])
@@ -104,6 +127,14 @@ class Command(BaseCommand):
                 "waited while the backup ran."
             )
         self._drill(destination)
+        # Only now: a backup that failed its drill must not cost a good one.
+        if options["keep"] is not None:
+            removed = backup.prune_backups(destination, options["keep"])
+            for path in removed:
+                self.stdout.write(f"Removed the older backup {path}")
+            self.stdout.write(
+                f"Kept the newest {options['keep']} backup(s); removed {len(removed)}."
+            )
 
     def _source(self, alias: str) -> Path:
         connection = connections[alias]
