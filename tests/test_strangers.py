@@ -45,7 +45,7 @@ def fill(route: str, pk: int) -> str:
 
 
 @pytest.fixture
-def talk(db) -> Talk:
+def talk(db: None) -> Talk:
     speaker = Speaker.objects.create(name="Ada Lovelace", slug="ada")
     return Talk.objects.create(
         title="Engines",
