@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-import contextlib
 import io
 import itertools
 import json
 import re
-import time
-from types import SimpleNamespace
 from unittest import mock
 
 from django.conf import settings
@@ -16,7 +13,6 @@ from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory, SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
-from django_ratelimit import core as ratelimit_core
 
 from django_six_demos import conf
 from django_six_demos.csp import collector, reporting
@@ -88,14 +84,6 @@ _addresses = itertools.count(1)
 def new_address() -> str:
     n = next(_addresses)
     return f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
-
-
-@contextlib.contextmanager
-def one_rate_window():
-    """Hold django-ratelimit's clock still, so that no window ends mid-test."""
-    now = time.time()
-    with mock.patch.object(ratelimit_core, "time", SimpleNamespace(time=lambda: now)):
-        yield
 
 
 REPORT_LIMIT = int(collector.REPORT_RATE.split("/")[0])
@@ -433,13 +421,11 @@ class RateLimitTests(CollectorTestCase):
     """One address may post REPORT_RATE; then 429, before the body is read."""
 
     def test_past_the_limit_one_address_gets_a_plain_429_with_retry_after(self):
-        with one_rate_window():
-            answers = [
-                self.post(REPORT_URI_BODY, ip="203.0.113.9").status_code
-                for _ in range(REPORT_LIMIT)
-            ]
-            refused = self.post(REPORT_URI_BODY, ip="203.0.113.9")
-            other = self.post(REPORT_URI_BODY, ip="198.51.100.4")
+        answers = [
+            self.post(REPORT_URI_BODY, ip="203.0.113.9").status_code for _ in range(REPORT_LIMIT)
+        ]
+        refused = self.post(REPORT_URI_BODY, ip="203.0.113.9")
+        other = self.post(REPORT_URI_BODY, ip="198.51.100.4")
 
         assert answers == [204] * REPORT_LIMIT
         assert refused.status_code == 429
@@ -463,15 +449,14 @@ class RateLimitTests(CollectorTestCase):
         )
         per_request = collector.MAX_REPORTS_PER_REQUEST
 
-        with one_rate_window():
-            answers = [
-                self.post(
-                    [reporting_api_item(sample=f"flood-{n}-{i}") for i in range(per_request)],
-                    REPORTS_JSON,
-                    ip="203.0.113.66",
-                ).status_code
-                for n in range(20)
-            ]
+        answers = [
+            self.post(
+                [reporting_api_item(sample=f"flood-{n}-{i}") for i in range(per_request)],
+                REPORTS_JSON,
+                ip="203.0.113.66",
+            ).status_code
+            for n in range(20)
+        ]
 
         assert answers == [204] * REPORT_LIMIT + [429] * (20 - REPORT_LIMIT)
         assert CspReport.objects.count() == collector.MAX_STORED_REPORTS
@@ -480,16 +465,15 @@ class RateLimitTests(CollectorTestCase):
         assert kept > 0
 
     def test_past_the_limit_the_body_is_not_read(self):
-        with one_rate_window():
-            for _ in range(REPORT_LIMIT):
-                self.post(REPORT_URI_BODY, ip="203.0.113.7")
-            request = RequestFactory().post(
-                URL, data=b"{}", content_type=CSP_REPORT, REMOTE_ADDR="203.0.113.7"
-            )
-            stream = mock.Mock(read=mock.Mock(side_effect=AssertionError("read")))
-            request._stream = stream
+        for _ in range(REPORT_LIMIT):
+            self.post(REPORT_URI_BODY, ip="203.0.113.7")
+        request = RequestFactory().post(
+            URL, data=b"{}", content_type=CSP_REPORT, REMOTE_ADDR="203.0.113.7"
+        )
+        stream = mock.Mock(read=mock.Mock(side_effect=AssertionError("read")))
+        request._stream = stream
 
-            response = collector.report(request)
+        response = collector.report(request)
 
         assert response.status_code == 429
         stream.read.assert_not_called()
