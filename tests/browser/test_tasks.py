@@ -98,15 +98,20 @@ def test_export_reaches_successful_by_polling_and_downloads(strict_page, live_se
     assert len(rows) > 1
 
 
+def enqueue_a_failure(page, live_server, username, message):
+    """Sign in as ``username`` and enqueue the failing task; land on its status page."""
+    sign_in(page, live_server, username)
+    page.goto(live_server.url + "/tasks/")
+    failure_form = page.locator("form", has=page.get_by_text("Fail on demand"))
+    failure_form.get_by_label("Message").fill(message)
+    failure_form.get_by_role("button", name="Enqueue a failing task").click()
+    expect(page).to_have_url(STATUS_PAGE)
+
+
 def test_a_failed_task_shows_its_traceback_to_staff_and_is_re_enqueued(
     strict_page, live_server, seeded
 ):
-    sign_in(strict_page, live_server, "staff")
-    strict_page.goto(live_server.url + "/tasks/")
-    failure_form = strict_page.locator("form", has=strict_page.get_by_text("Fail on demand"))
-    failure_form.get_by_label("Message").fill("Broken in the browser")
-    failure_form.get_by_role("button", name="Enqueue a failing task").click()
-    expect(strict_page).to_have_url(STATUS_PAGE)
+    enqueue_a_failure(strict_page, live_server, "staff", "Broken in the browser")
     failed_url = strict_page.url
 
     run_worker()
@@ -129,12 +134,7 @@ def test_a_failed_task_shows_its_traceback_to_staff_and_is_re_enqueued(
 def test_others_see_a_failed_tasks_class_and_message_but_no_traceback(
     strict_page, live_server, seeded
 ):
-    sign_in(strict_page, live_server, "grace")
-    strict_page.goto(live_server.url + "/tasks/")
-    failure_form = strict_page.locator("form", has=strict_page.get_by_text("Fail on demand"))
-    failure_form.get_by_label("Message").fill("Broken for Grace")
-    failure_form.get_by_role("button", name="Enqueue a failing task").click()
-    expect(strict_page).to_have_url(STATUS_PAGE)
+    enqueue_a_failure(strict_page, live_server, "grace", "Broken for Grace")
 
     run_worker()
 

@@ -4,6 +4,7 @@ import io
 import itertools
 import json
 import re
+from typing import Any
 from unittest import mock
 
 from django.conf import settings
@@ -84,6 +85,14 @@ _addresses = itertools.count(1)
 def new_address() -> str:
     n = next(_addresses)
     return f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
+
+
+def unreadable_request(address: str = "127.0.0.1") -> tuple[Any, mock.Mock]:
+    """A report POST whose body fails the test if the view reads it."""
+    request = RequestFactory().post(URL, data=b"{}", content_type=CSP_REPORT, REMOTE_ADDR=address)
+    stream = mock.Mock(read=mock.Mock(side_effect=AssertionError("read")))
+    request._stream = stream
+    return request, stream
 
 
 REPORT_LIMIT = int(collector.REPORT_RATE.split("/")[0])
@@ -272,10 +281,8 @@ class RefusalTests(CollectorTestCase):
         assert CspReport.objects.count() == 0
 
     def test_declared_length_over_the_limit_is_refused_unread(self):
-        request = RequestFactory().post(URL, data=b"{}", content_type=CSP_REPORT)
+        request, stream = unreadable_request()
         request.META["CONTENT_LENGTH"] = str(10**9)
-        stream = mock.Mock(read=mock.Mock(side_effect=AssertionError("read")))
-        request._stream = stream
 
         response = collector.report(request)
 
@@ -467,11 +474,7 @@ class RateLimitTests(CollectorTestCase):
     def test_past_the_limit_the_body_is_not_read(self):
         for _ in range(REPORT_LIMIT):
             self.post(REPORT_URI_BODY, ip="203.0.113.7")
-        request = RequestFactory().post(
-            URL, data=b"{}", content_type=CSP_REPORT, REMOTE_ADDR="203.0.113.7"
-        )
-        stream = mock.Mock(read=mock.Mock(side_effect=AssertionError("read")))
-        request._stream = stream
+        request, stream = unreadable_request("203.0.113.7")
 
         response = collector.report(request)
 
