@@ -51,16 +51,16 @@ class FlagTests(SimpleTestCase):
                 assert source == compat.FeatureSource("Django", compat.DJANGO_LINE, True)
             else:
                 assert source.provider == backport
-                assert source.version == compat._release_series(metadata.version(backport))
+                assert source.version == compat.release_series(metadata.version(backport))
                 assert not source.is_core
 
     def test_release_series_keeps_the_first_two_numbers(self):
         # What pages print instead of the exact release.
-        assert compat._release_series("6.1.3") == "6.1"
-        assert compat._release_series("6.0") == "6.0"
-        assert compat._release_series("0.13.0rc1") == "0.13"
-        assert compat._release_series("2026.1.2") == "2026.1"
-        assert compat._release_series("3.40.1") == "3.40"
+        assert compat.release_series("6.1.3") == "6.1"
+        assert compat.release_series("6.0") == "6.0"
+        assert compat.release_series("0.13.0rc1") == "0.13"
+        assert compat.release_series("2026.1.2") == "2026.1"
+        assert compat.release_series("3.40.1") == "3.40"
 
 
 class CspSettingsTests(SimpleTestCase):

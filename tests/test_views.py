@@ -180,10 +180,10 @@ class VersionTests(TestCase):
                 else:
                     exact = metadata.version(source.provider)
                 with self.subTest(source.provider):
-                    assert source.version == compat._release_series(exact)
+                    assert source.version == compat.release_series(exact)
         home = self.client.get(reverse("django_six_demos_index")).text
         for distribution in ("django-tasks-db", "neapolitan", "django-filter", "dj-lite"):
             exact = metadata.version(distribution)
-            assert f"{distribution} {compat._release_series(exact)}<" in home
-            if exact != compat._release_series(exact):
+            assert f"{distribution} {compat.release_series(exact)}<" in home
+            if exact != compat.release_series(exact):
                 assert f"{distribution} {exact}<" not in home

@@ -89,13 +89,13 @@ def tasks_api_importable() -> bool:
     return HAS_BUILTIN_TASKS or _importable("django_tasks")
 
 
-def _release_series(version: str) -> str:
+def release_series(version: str) -> str:
     """Return the release series of ``version``: its first two numbers.
 
     Pages name the series, never the exact release, which would tell a
     visitor which published fixes are missing.
 
-    >>> _release_series("6.1.3"), _release_series("0.13.0rc1"), _release_series("3.40.1")
+    >>> release_series("6.1.3"), release_series("0.13.0rc1"), release_series("3.40.1")
     ('6.1', '0.13', '3.40')
     """
     match = re.match(r"\d+(?:\.\d+)?", version)
@@ -111,10 +111,10 @@ class FeatureSource(NamedTuple):
     is_core: bool
 
 
-def _distribution_series(name: str) -> str | None:
+def distribution_series(name: str) -> str | None:
     """Return the release series of an installed distribution, or None."""
     try:
-        return _release_series(metadata.version(name))
+        return release_series(metadata.version(name))
     except metadata.PackageNotFoundError:
         return None
 
@@ -133,7 +133,7 @@ def feature_source(feature: str) -> FeatureSource:
     is_core, backport = builtin[feature]
     if is_core:
         return FeatureSource("Django", DJANGO_LINE, True)
-    return FeatureSource(backport, _distribution_series(backport), False)
+    return FeatureSource(backport, distribution_series(backport), False)
 
 
 # -- Template partials -------------------------------------------------------

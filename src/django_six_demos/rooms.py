@@ -86,7 +86,7 @@ ROOMS_BY_SLUG = {room.slug: room for room in ROOMS}
 
 # The series helpers live in compat, beside the Django version they mirror.
 def _package(role: str, distribution: str) -> Source:
-    return Source(role, distribution, compat._distribution_series(distribution), False)
+    return Source(role, distribution, compat.distribution_series(distribution), False)
 
 
 def _gated(role: str, feature: str) -> Source:
@@ -109,7 +109,7 @@ def sources(slug: str) -> list[Source]:
         return [
             _package("Production settings", "dj-lite"),
             Source(
-                "Database engine", "SQLite", compat._release_series(sqlite3.sqlite_version), False
+                "Database engine", "SQLite", compat.release_series(sqlite3.sqlite_version), False
             ),
         ]
     if slug == "crud":
