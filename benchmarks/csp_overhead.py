@@ -1,80 +1,41 @@
 """Benchmark: the cost of the Content Security Policy middleware on a demo page.
 
-Run from the repository root::
+    python -m benchmarks.csp_overhead [--quick] [--repeats N] [--seed N]
 
-    uv run --group example python benchmarks/csp_overhead.py [--quick] [--repeats N]
-
-It builds the same throwaway site as ``benchmarks/partials.py`` (the example
-project's production settings, see ``benchmarks/settings.py``), then
-measures, in one run and side by side, the demos' home page, ``GET /``, as an
-anonymous visitor over HTTPS, with the demo frame off
-(``DJANGO_SIX_DEMOS_FRAME = False``: the frame would drown the effect):
-
-* ``with``: the whole middleware stack as configured: the CSP middleware
-  (Django's on 6.0+, django-csp's on 5.2) writes the strict policy with this
-  response's nonce, which the page's script tag carries, and the
-  Reporting-Endpoints middleware adds the header ``report-to`` needs;
-* ``with-aa``: the same again, the A/A control that shows the noise;
-* ``without``: the same stack minus those two middleware. The policy settings
-  stay: without the middleware they do nothing, and the page prints no nonce.
-
-The goal: the CSP middleware costs at most 5 % more CPU per request (core's
-middleware alone measured 4.0 % on a realistic page). The expected difference
-is under 10 %, so the A/A pair must agree within 1 %, or the run is noise.
-
-The method and the measuring helpers are those of ``benchmarks/partials.py``
-(docs/performance.rst): CPU time per request in process, through the Django
-test client; the variants interleaved in small batches, in a new random order
-each round; at least three repeats (five by default), figures as ``median
-[min-max]``, ratios taken within each repeat; a CPU reference probe printed
-beside the results. The last line holds the key figures.
-
-This is not a test: the goal prints PASS or FAIL, and the exit status is 0
-unless the benchmark itself failed (a response that is not what it should
-measure).
+The demos' home page, frame off, side by side: the stack as configured (``with``, and
+``with-aa``, the A/A control) and without the CSP and Reporting-Endpoints middleware
+(``without``). Goal: at most 5 % more CPU per request. Method: docs/performance.rst.
 """
 
 from __future__ import annotations
 
+import random
+import re
+import statistics
 import sys
-from pathlib import Path
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-# Run as a script, Python puts only benchmarks/ on sys.path; the repository
-# root goes there too, for ``benchmarks.partials``. (This file is not named
-# csp.py: on Django 5.2 that would shadow django-csp's ``csp`` package.)
-_HERE = Path(__file__).resolve().parent
-if str(_HERE.parent) not in sys.path:
-    sys.path.insert(0, str(_HERE.parent))
-
-import argparse  # noqa: E402
-import datetime  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import random  # noqa: E402
-import re  # noqa: E402
-import secrets  # noqa: E402
-import sqlite3  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Sequence  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from typing import TYPE_CHECKING  # noqa: E402
-
-from benchmarks.partials import (  # noqa: E402
-    PROBE_STEPS,
+from benchmarks.harness import (
     SETTINGS_MODULE,
     Cell,
+    Goal,
     Plan,
     Sample,
     Variant,
     build_site,
-    configure,
-    cpu_model,
-    frame_setting,
     measure,
+    parse,
+    parser,
+    print_goals,
+    print_header,
+    print_probe,
     ratios,
     spread,
+    throwaway_site,
+    warm_up,
 )
 
 if TYPE_CHECKING:
@@ -103,13 +64,14 @@ def stacks() -> list[Stack]:
     from django.conf import settings
     from django.urls import reverse
 
-    from django_six_demos import compat, conf
+    from django_six_demos import compat
+    from django_six_demos.csp.apps import REPORTING_MIDDLEWARE
 
     path = reverse("django_six_demos_index")
     configured = list(settings.MIDDLEWARE)
     if compat.CSP_MIDDLEWARE not in configured:
         raise RuntimeError(f"{compat.CSP_MIDDLEWARE} is not in the benchmark's MIDDLEWARE.")
-    removed = {compat.CSP_MIDDLEWARE, conf.REPORTING_MIDDLEWARE}
+    removed = {compat.CSP_MIDDLEWARE, REPORTING_MIDDLEWARE}
     without = [name for name in configured if name not in removed]
     return [
         Stack(Variant(WITH, "with CSP", path), configured),
@@ -170,14 +132,6 @@ def check_response(cell: Cell, response: HttpResponse) -> None:
         raise RuntimeError(f"{cell.variant.label}: {', '.join(problems)}")
 
 
-def warm_up(cells: Sequence[Cell], plan: Plan) -> None:
-    """Fill the caches (templates, static manifest, connections) and check each response."""
-    for cell in cells:
-        with frame_setting(cell.frame):
-            for _ in range(plan.warmup):
-                check_response(cell, cell.request())
-
-
 def signed(values: Sequence[float]) -> str:
     """Format fractions as signed percentages, ``median [min, max]``."""
     low, mid, high = min(values), statistics.median(values), max(values)
@@ -213,69 +167,45 @@ def report(cells: Sequence[Cell], repeats: Sequence[dict[str, Sample]]) -> tuple
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="a small run (a smoke test)")
-    parser.add_argument("--repeats", type=int, help="repeats (at least 3)")
-    parser.add_argument("--seed", type=int, help="the shuffle's random seed (default: random)")
-    args = parser.parse_args(argv)
+    args, seed = parse(parser(__doc__), argv)
     plan = QUICK_PLAN if args.quick else FULL_PLAN
     if args.repeats is not None:
-        if args.repeats < 3:
-            parser.error("--repeats must be 3 or more: a median of fewer says nothing")
         plan = Plan(args.repeats, plan.rounds, plan.batch, plan.warmup)
-    seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
-
-    with tempfile.TemporaryDirectory(prefix="django-six-demos-benchmark-") as directory:
-        configure(Path(directory))
-        import django
+    started = time.perf_counter()
+    with throwaway_site():
         from django.conf import settings
-        from django.db import connections
 
         from django_six_demos import compat
 
-        django.setup()
-        try:
-            started = time.perf_counter()
-            build_site()
-            cells = make_cells(stacks())
-            print("Benchmark: the Content Security Policy middleware (django-six-demos)")
-            print(
-                f"{datetime.date.today().isoformat()}; Python {platform.python_version()}, "
-                f"Django {django.get_version()}, SQLite {sqlite3.sqlite_version}; "
-                f"{os.cpu_count()} CPUs ({cpu_model()})"
-            )
-            print(
-                f"Settings {SETTINGS_MODULE} (the example project's production settings), "
-                f"DEBUG={settings.DEBUG}; CSP middleware {compat.CSP_MIDDLEWARE}"
-            )
-            print(
-                f"{plan.repeats} repeats x {plan.rounds} rounds x {plan.batch} requests per "
-                f"variant, interleaved, order shuffled each round (seed {seed})"
-            )
-            warm_up(cells, plan)
-            repeats, probes = measure(cells, plan, random.Random(seed))
-            print(
-                f"CPU reference probe: {spread(probes, '.1f')} ms per {PROBE_STEPS:,}-step "
-                "pure-Python loop (lower is faster)"
-            )
-            overhead, aa = report(cells, repeats)
-        finally:
-            connections.close_all()
-
-    agreed = abs(aa) <= AA_TOLERANCE
-    print("\nGoal:")
-    print(
-        f"  {'PASS' if overhead <= GOAL_OVERHEAD else 'FAIL'}  CSP middleware overhead "
-        f"<= {GOAL_OVERHEAD:.0%} CPU per request: {overhead:+.1%}"
-    )
-    if agreed:
-        print(f"  A/A control: the identical pair agreed within 1 % ({aa:+.1%}): the run holds")
-    else:
+        build_site()
+        cells = make_cells(stacks())
+        print_header("the Content Security Policy middleware")
         print(
-            f"  A/A control: the identical pair differed by {aa:+.1%}, beyond 1 %: "
+            f"Settings {SETTINGS_MODULE} (the example project's production settings), "
+            f"DEBUG={settings.DEBUG}; CSP middleware {compat.CSP_MIDDLEWARE}"
+        )
+        print(
+            f"{plan.repeats} repeats x {plan.rounds} rounds x {plan.batch} requests per "
+            f"variant, interleaved, order shuffled each round (seed {seed})"
+        )
+        warm_up(cells, plan, check_response)
+        repeats, probes = measure(cells, plan, random.Random(seed))
+        print_probe(probes)
+        overhead, aa = report(cells, repeats)
+
+    if abs(aa) <= AA_TOLERANCE:
+        control = f"the identical pair agreed within 1 % ({aa:+.1%}): the run holds"
+    else:
+        control = (
+            f"the identical pair differed by {aa:+.1%}, beyond 1 %: "
             "the run is noise, its overhead figure says nothing"
         )
-    print(f"Took {time.perf_counter() - started:.0f} s.")
+    goal = Goal(
+        overhead <= GOAL_OVERHEAD,
+        f"CSP middleware overhead <= {GOAL_OVERHEAD:.0%} CPU per request",
+        f"{overhead:+.1%}",
+    )
+    print_goals("Goal", [goal], started, [f"A/A control: {control}"])
     print(f"csp: overhead={overhead:.1%} (goal <= 5 %), A/A={aa:.1%}")
     return 0
 

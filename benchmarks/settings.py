@@ -1,17 +1,7 @@
 """Settings of the benchmarks: the example project's production settings, on a throwaway database.
 
-Why production and not ``tests.settings``: the benchmarks measure what a visitor
-of a deployed demo costs, so they run the stack users deploy. The production
-settings add, on top of the test settings' middleware, WhiteNoise and
-django-permissions-policy, HTTPS-only security (HSTS, secure cookies), the
-manifest static files storage, ``CONN_MAX_AGE`` and dj-lite's SQLite
-configuration; ``DEBUG`` is off.
-
-The benchmark script prepares the environment before Django reads this module
-(a fresh temporary directory for the SQLite database and the collected static
-files, a random secret key, ``testserver`` as the allowed host). Imported any
-other way, it refuses to run rather than touch the example project's own
-database, or the one ``DATABASE_URL`` names.
+Production, not ``tests.settings``: a benchmark costs what a visitor of a deployed demo costs.
+Loaded only after ``benchmarks.harness.configure()``; otherwise it refuses to run.
 """
 
 from __future__ import annotations
@@ -24,7 +14,7 @@ from example.settings.production import *  # noqa: F403
 if os.environ.get("DATABASE_URL") or not os.environ.get("EXAMPLE_DATA_DIR"):
     raise ImproperlyConfigured(
         "benchmarks.settings runs on a throwaway SQLite database only: run it through a "
-        "benchmark script (python benchmarks/partials.py), which sets EXAMPLE_DATA_DIR to "
+        "benchmark (python -m benchmarks.partials), which sets EXAMPLE_DATA_DIR to "
         "a temporary directory and unsets DATABASE_URL."
     )
 

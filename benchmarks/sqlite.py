@@ -1,70 +1,36 @@
-"""Benchmark: SQLite with the production settings against Django's defaults.
+"""Benchmark: SQLite with the production settings (``sqlite_database()``) against Django's defaults.
 
-Run from the repository root::
+    python -m benchmarks.sqlite [--quick] [--repeats N] [--seconds S] [--writers 2,4,8,16,32]
+        [--readers-beside 16] [--readers 2] [--seed N]
 
-    uv run --group example python benchmarks/sqlite.py [--quick] [--repeats N]
-        [--seconds S] [--writers 2,4,8,16,32] [--readers-beside 16] [--readers 2]
-
-Two parts, each measuring the variants side by side in one run:
-
-* **ORM creates.** Two throwaway SQLite files in a temporary directory, one
-  with Django's defaults (``ENGINE`` and ``NAME`` only: rollback journal,
-  synchronous=FULL) and one with ``sqlite_database()`` (dj-lite: WAL,
-  synchronous=NORMAL, IMMEDIATE transactions, timeout 20 s), as two database
-  aliases of one process. ``Speaker.objects.create()`` in autocommit, one
-  commit each, in small batches, interleaved, in a new random order each
-  round; at least three repeats, creates per wall-clock second (a commit on
-  the defaults waits for fsync, which CPU time would hide), the ratio taken
-  within each repeat and reported as ``median [min-max]``.
-* **The contention lab** (``django_six_demos.sqlite.contention``, the engine
-  of ``manage.py demos_contention``): N writer processes doing read-then-write
-  transactions for ``--seconds`` at each ``--writers`` count, for Django's
-  defaults, WAL alone and the production settings (the variants in a new
-  random order at each count), then ``--readers`` reader processes beside
-  ``--readers-beside`` writers, defaults against production.
-
-Settings: ``benchmarks/settings.py`` (the example project's production
-settings on a throwaway site), for the models; the two benchmark databases are
-added beside its own. A CPU reference probe is printed beside the results and
-the last line holds the key figures.
-
-This is not a test: each goal prints PASS or FAIL, and the exit status is 0
-unless the benchmark itself failed.
+ORM creates on two throwaway databases side by side, then the contention lab
+(``manage.py demos_contention``'s engine) at each writer count. Method: docs/performance.rst.
 """
 
 from __future__ import annotations
 
+import argparse
+import math
+import random
+import statistics
 import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-# Run as a script, Python puts only benchmarks/ on sys.path; the repository
-# root goes there too, for ``benchmarks.partials``.
-_HERE = Path(__file__).resolve().parent
-if str(_HERE.parent) not in sys.path:
-    sys.path.insert(0, str(_HERE.parent))
-
-import argparse  # noqa: E402
-import datetime  # noqa: E402
-import math  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import random  # noqa: E402
-import secrets  # noqa: E402
-import sqlite3  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Sequence  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from typing import TYPE_CHECKING, Any  # noqa: E402
-
-from benchmarks.partials import (  # noqa: E402
-    PROBE_STEPS,
+from benchmarks.harness import (
     SETTINGS_MODULE,
-    configure,
-    cpu_model,
+    Goal,
     cpu_probe,
+    parse,
+    parser,
+    print_goals,
+    print_header,
+    print_probe,
     spread,
+    throwaway_site,
 )
 
 if TYPE_CHECKING:
@@ -322,42 +288,36 @@ def _writer_counts(text: str) -> tuple[int, ...]:
 
 
 def parse_plan(argv: Sequence[str] | None) -> tuple[Plan, int]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="a small run (a smoke test)")
-    parser.add_argument("--repeats", type=int, help="ORM repeats (at least 3)")
-    parser.add_argument("--seconds", type=float, help="seconds per contention run (default 30)")
-    parser.add_argument(
+    options = parser(__doc__)
+    options.add_argument("--seconds", type=float, help="seconds per contention run (default 30)")
+    options.add_argument(
         "--writers", type=_writer_counts, help="writer counts (default 2,4,8,16,32)"
     )
-    parser.add_argument(
+    options.add_argument(
         "--readers-beside", type=int, help="the writer count the readers run beside (default 16)"
     )
-    parser.add_argument("--readers", type=int, help="reader processes (default 2)")
-    parser.add_argument("--seed", type=int, help="the shuffle's random seed (default: random)")
-    args = parser.parse_args(argv)
+    options.add_argument("--readers", type=int, help="reader processes (default 2)")
+    args, seed = parse(options, argv)
     plan = QUICK_PLAN if args.quick else FULL_PLAN
     changes: dict[str, Any] = {}
     if args.repeats is not None:
-        if args.repeats < 3:
-            parser.error("--repeats must be 3 or more: a median of fewer says nothing")
         changes["repeats"] = args.repeats
     if args.seconds is not None:
         if not 0 < args.seconds <= 3600:
-            parser.error("--seconds must be above 0 and at most 3600")
+            options.error("--seconds must be above 0 and at most 3600")
         changes["seconds"] = args.seconds
     if args.writers is not None:
         changes["writers"] = args.writers
     if args.readers_beside is not None:
         if not 1 <= args.readers_beside <= 64:
-            parser.error("--readers-beside must be 1 to 64")
+            options.error("--readers-beside must be 1 to 64")
         changes["readers_beside"] = args.readers_beside
     if args.readers is not None:
         if not 0 <= args.readers <= 64:
-            parser.error("--readers must be 0 to 64 (0 skips the readers' run)")
+            options.error("--readers must be 0 to 64 (0 skips the readers' run)")
         changes["readers"] = args.readers
     if changes:
         plan = Plan(**{**plan.__dict__, **changes})
-    seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
     return plan, seed
 
 
@@ -366,39 +326,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     rng = random.Random(seed)
     started = time.perf_counter()
 
-    with tempfile.TemporaryDirectory(prefix="django-six-demos-benchmark-") as directory:
-        configure(Path(directory))
-        import django
-        from django.db import connections
-
-        django.setup()
+    with throwaway_site() as directory:
         from django_six_demos.sqlite import contention
 
-        try:
-            add_databases(Path(directory))
-            effective = create_tables()
-            print("Benchmark: SQLite, the production settings against Django's defaults")
-            print(
-                f"{datetime.date.today().isoformat()}; Python {platform.python_version()}, "
-                f"Django {django.get_version()}, SQLite {sqlite3.sqlite_version}; "
-                f"{os.cpu_count()} CPUs ({cpu_model()})"
-            )
-            print(f"Settings {SETTINGS_MODULE}, two throwaway databases (seed {seed}):")
-            for alias, values in effective.items():
-                print(f"  {alias}: " + ", ".join(f"{k}={v}" for k, v in values.items()))
-            print(
-                f"ORM: {plan.repeats} repeats x {plan.rounds} rounds x {plan.batch} creates per "
-                "variant, interleaved, order shuffled each round"
-            )
-            repeats, probes = measure_orm(plan, rng)
-            check_rows(plan)
-        finally:
-            connections.close_all()
+        add_databases(directory)
+        effective = create_tables()
+        print_header("SQLite, the production settings against Django's defaults")
+        print(f"Settings {SETTINGS_MODULE}, two throwaway databases (seed {seed}):")
+        for alias, values in effective.items():
+            print(f"  {alias}: " + ", ".join(f"{k}={v}" for k, v in values.items()))
         print(
-            f"CPU reference probe: {spread(probes, '.1f')} ms per {PROBE_STEPS:,}-step "
-            "pure-Python loop (lower is faster)"
+            f"ORM: {plan.repeats} repeats x {plan.rounds} rounds x {plan.batch} creates per "
+            "variant, interleaved, order shuffled each round"
         )
-        orm = report_orm(repeats)
+        repeats, probes = measure_orm(plan, rng)
+        check_rows(plan)
+    print_probe(probes)
+    orm = report_orm(repeats)
 
     variants = contention.variants()
     print(
@@ -437,17 +381,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     judged = [w for w in plan.writers if w in GOAL_WRITES_AT] or [max(plan.writers)]
     worst = min(speedups[w] for w in judged)
     goals = [
-        (
+        Goal(
             orm_median >= GOAL_ORM_SPEEDUP,
             f"ORM creates/s, production >= {GOAL_ORM_SPEEDUP:g}x the defaults",
             f"{orm_median:.2f}x",
         ),
-        (
+        Goal(
             locked == 0 and lost == 0,
             "production: 0 lock errors and 0 lost rows at every writer count",
             f"{locked} errors, {lost} lost",
         ),
-        (
+        Goal(
             worst >= GOAL_WRITES_SPEEDUP,
             f"production writes/s >= {GOAL_WRITES_SPEEDUP:g}x the defaults at "
             f"{', '.join(map(str, judged))} writers",
@@ -458,17 +402,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if readers is not None:
         reads = readers[PRODUCTION].reads_per_second
         goals.append(
-            (
+            Goal(
                 reads >= GOAL_READS_PER_SECOND,
                 f"production: readers beside {plan.readers_beside} writers >= "
                 f"{GOAL_READS_PER_SECOND:,.0f} reads/s",
                 f"{reads:,.0f} reads/s (defaults: {readers[DEFAULTS].reads_per_second:,.0f})",
             )
         )
-    print("\nGoals:")
-    for passed, goal, figure in goals:
-        print(f"  {'PASS' if passed else 'FAIL'}  {goal}: {figure}")
-    print(f"Took {time.perf_counter() - started:.0f} s.")
+    print_goals("Goals", goals, started)
     reads_text = "-" if reads is None else f"{reads:.0f}"
     print(
         f"sqlite: orm creates/s={orm_median:.2f}x "

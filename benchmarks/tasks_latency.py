@@ -1,77 +1,43 @@
 """Benchmark: background tasks, enqueue -> finished latency and worker throughput.
 
-Run from the repository root::
+    python -m benchmarks.tasks_latency [--quick] [--repeats N] [--seed N]
 
-    uv run --group example python benchmarks/tasks_latency.py [--quick] [--repeats N]
-
-It builds a throwaway site in a temporary directory (the example project's
-production settings, see ``benchmarks/settings.py``; an SQLite database with
-dj-lite's settings, migrated), then runs real worker processes on it, side by
-side in one run:
-
-* ``demo``: the worker as ``manage.py demo`` starts it, ``demos_worker --no-reap
-  --queue-name '*' --interval 0.1 --no-reload --no-startup-delay``;
-* ``default``: django-tasks-db's ``db_worker`` with its defaults (``--interval 1``).
-
-The task is a no-op (``tests.tasks.fault_tasks.quick``: it doubles a number),
-so the figures are the queue's own cost. Three measurements per worker:
-
-* latency: one task at a time, enqueued through the Task API from this
-  process after a random pause (so it lands anywhere in the worker's sleep),
-  its result polled until it is finished; the figure is the result's
-  ``finished_at - enqueued_at``, reported as p50, p95 and max;
-* idle CPU: the worker process's CPU time (``/proc/<pid>/stat``) over a few
-  seconds with an empty queue, as a percentage of one core;
-* throughput: K tasks enqueued first, then one worker (``--batch``), or two
-  at once, run them all; the figure is K over the time from the first task's
-  ``started_at`` to the last one's ``finished_at`` (process start-up is not
-  counted). The four cells (two workers' settings x one or two processes)
-  run interleaved, in a new random order each repeat, reported as ``median
-  [min-max]``.
-
-A CPU reference probe is printed beside the results. The last line holds the
-key figures. This is not a test: each goal prints PASS or FAIL, and the exit
-status is 0 unless the benchmark itself failed (a task that did not finish).
+Real workers on a throwaway site, a no-op task (``tests.tasks.fault_tasks.quick``): the
+demo's ``demos_worker --interval 0.1`` beside ``db_worker``'s defaults. Latency one task at
+a time, idle CPU, and the throughput of one and two ``--batch`` workers (docs/performance.rst).
 """
 
 from __future__ import annotations
 
+import random
+import statistics
 import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-# Run as a script, Python puts only benchmarks/ on sys.path; the repository
-# root goes there too, for ``benchmarks.partials``. (Not named tasks.py: that
-# would shadow the ``tasks`` names other code imports.)
-_HERE = Path(__file__).resolve().parent
-if str(_HERE.parent) not in sys.path:
-    sys.path.insert(0, str(_HERE.parent))
-
-import argparse  # noqa: E402
-import datetime  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import random  # noqa: E402
-import secrets  # noqa: E402
-import sqlite3  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable, Iterator, Sequence  # noqa: E402
-from contextlib import ExitStack, contextmanager  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from typing import IO, Any  # noqa: E402
-
-from benchmarks.partials import (  # noqa: E402
-    PROBE_STEPS,
+from benchmarks.harness import (
+    REPO,
     SETTINGS_MODULE,
-    configure,
-    cpu_model,
+    Goal,
+    build_site,
     cpu_probe,
+    group_cpu,
+    log_tail,
+    parse,
+    parser,
+    print_goals,
+    print_header,
+    print_probe,
+    processes,
     spread,
+    subprocess_env,
+    throwaway_site,
 )
 
-REPO = _HERE.parent
 MANAGE_PY = REPO / "example_project" / "manage.py"
 TIMEOUT = 120.0  # seconds: the longest any wait may take
 POLL = 0.005  # seconds between two reads of a result
@@ -129,60 +95,19 @@ class Latency:
         return ordered[int(rank) - 1]
 
 
-def build_site() -> None:
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def worker_env() -> dict[str, str]:
-    """This process's environment (settings, throwaway site) plus the repository root.
-
-    The worker imports ``tests.tasks.fault_tasks`` and ``benchmarks.settings``
-    from the repository root.
-    """
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    return env
-
-
 @contextmanager
-def workers(args: Sequence[str], count: int, log: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """Start ``count`` worker processes; stop (SIGTERM, then SIGKILL) those still running."""
-    processes: list[subprocess.Popen[bytes]] = []
-    with ExitStack() as stack:
-        output: IO[bytes] = stack.enter_context(log.open("ab"))
-        try:
-            for _ in range(count):
-                processes.append(
-                    subprocess.Popen(
-                        [sys.executable, str(MANAGE_PY), *args],
-                        cwd=REPO,
-                        env=worker_env(),
-                        stdout=output,
-                        stderr=output,
-                        start_new_session=True,
-                    )
-                )
-            yield processes
-        finally:
-            for process in processes:
-                if process.poll() is None:
-                    process.terminate()
-            for process in processes:
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+def workers(args: Sequence[str], count: int, log: Path) -> Iterator[list[Any]]:
+    """Start ``count`` workers; they import ``tests.tasks`` from the repository root."""
+    command = [sys.executable, str(MANAGE_PY), *args]
+    with processes([(command, subprocess_env())] * count, log) as started:
+        yield started
 
 
 def wait_for(condition: Callable[[], bool], what: str, log: Path) -> None:
     deadline = time.monotonic() + TIMEOUT
     while not condition():
         if time.monotonic() > deadline:
-            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-            raise RuntimeError(f"timed out waiting for {what}; worker output:\n{tail}")
+            raise RuntimeError(f"timed out waiting for {what}; worker output:\n{log_tail(log)}")
         time.sleep(POLL)
 
 
@@ -202,14 +127,6 @@ def run_one(log: Path) -> Any:
     return result
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    # After the command name: state is field 3, utime 14 and stime 15 (1-based).
-    ticks = int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def measure_latency(key: str, plan: Plan, log: Path) -> Latency:
     _, args, interval = WORKERS[key]
     samples: list[float] = []
@@ -221,9 +138,9 @@ def measure_latency(key: str, plan: Plan, log: Path) -> Latency:
             delta = result.finished_at - result.enqueued_at
             samples.append(delta.total_seconds() * 1000)
         time.sleep(min(1.0, interval * 2))  # let the last task's work settle
-        before_cpu, before = cpu_seconds(process.pid), time.monotonic()
+        before_cpu, before = group_cpu(process.pid), time.monotonic()
         time.sleep(plan.idle)
-        after_cpu, after = cpu_seconds(process.pid), time.monotonic()
+        after_cpu, after = group_cpu(process.pid), time.monotonic()
     idle = (after_cpu - before_cpu) / (after - before) * 100
     return Latency(samples, idle)
 
@@ -239,9 +156,9 @@ def measure_throughput(key: str, count: int, plan: Plan, log: Path) -> float:
     for number in range(plan.tasks):
         quick.enqueue(number)
     _, args, _ = WORKERS[key]
-    with workers([*args, "--batch"], count, log) as processes:
+    with workers([*args, "--batch"], count, log) as started:
         deadline = time.monotonic() + TIMEOUT
-        for process in processes:
+        for process in started:
             process.wait(timeout=max(1.0, deadline - time.monotonic()))
             if process.returncode != 0:
                 raise RuntimeError(f"a worker exited with status {process.returncode}")
@@ -254,51 +171,27 @@ def measure_throughput(key: str, count: int, plan: Plan, log: Path) -> float:
     return plan.tasks / seconds
 
 
-def verdict(passed: bool, text: str) -> None:
-    print(f"  {'PASS' if passed else 'FAIL'}  {text}")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="a small run (a smoke test)")
-    parser.add_argument("--repeats", type=int, help="throughput repeats (at least 3)")
-    parser.add_argument("--seed", type=int, help="the shuffle's random seed (default: random)")
-    args = parser.parse_args(argv)
+    args, seed = parse(parser(__doc__), argv)
     plan = QUICK_PLAN if args.quick else FULL_PLAN
     if args.repeats is not None:
-        if args.repeats < 3:
-            parser.error("--repeats must be 3 or more: a median of fewer says nothing")
         plan = Plan(plan.samples, plan.idle, plan.tasks, args.repeats)
-    seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
     rng = random.Random(seed)
     random.seed(seed)
 
-    with tempfile.TemporaryDirectory(prefix="django-six-demos-benchmark-") as directory:
-        configure(Path(directory))
-        import django
+    started = time.perf_counter()
+    with throwaway_site() as directory:
         from django.conf import settings
 
-        started = time.monotonic()
-        django.setup()
-        build_site()
-        log = Path(directory) / "workers.log"
-
-        print("Benchmark: background tasks, enqueue -> finished and throughput (django-six-demos)")
-        print(
-            f"{datetime.date.today().isoformat()}; Python {platform.python_version()}, "
-            f"Django {django.get_version()}, SQLite {sqlite3.sqlite_version}; "
-            f"{os.cpu_count()} CPUs ({cpu_model()})"
-        )
+        build_site(seed=False, static=False)
+        log = directory / "workers.log"
+        print_header("background tasks, enqueue -> finished and throughput")
         backend = settings.TASKS["default"]["BACKEND"]
         print(
             f"Settings {SETTINGS_MODULE} (the example project's production settings), "
             f"DEBUG={settings.DEBUG}; task backend {backend}; no-op task"
         )
-        probe = [cpu_probe() for _ in range(3)]
-        print(
-            f"CPU reference probe: {spread(probe, '.1f')} ms per {PROBE_STEPS:,}-step "
-            "pure-Python loop (lower is faster)"
-        )
+        print_probe([cpu_probe() for _ in range(3)])
 
         measured = [key for key in WORKERS if key in plan.samples]
         latencies = {key: measure_latency(key, plan, log) for key in measured}
@@ -348,22 +241,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         p50, worst = demo.percentile(0.5), max(demo.samples_ms)
         one = statistics.median(throughput["demo", 1])
         two = statistics.median(throughput["demo", 2])
-        print("\nGoals (the demo's worker settings):")
-        verdict(
-            p50 <= GOAL_P50_MS, f"enqueue -> finished p50 <= {GOAL_P50_MS:.0f} ms: {p50:.1f} ms"
-        )
-        verdict(
-            worst <= GOAL_MAX_MS, f"enqueue -> finished max <= {GOAL_MAX_MS:.0f} ms: {worst:.1f} ms"
-        )
-        verdict(
-            demo.idle_percent <= GOAL_IDLE_PERCENT,
-            f"idle worker <= {GOAL_IDLE_PERCENT:.0f} % of a core: {demo.idle_percent:.1f} %",
-        )
-        verdict(
-            one >= GOAL_THROUGHPUT,
-            f"no-op throughput, one worker >= {GOAL_THROUGHPUT:.0f}/s: {one:.0f}/s",
-        )
-        print(f"Took {time.monotonic() - started:.0f} s.")
+        goals = [
+            Goal(
+                p50 <= GOAL_P50_MS,
+                f"enqueue -> finished p50 <= {GOAL_P50_MS:.0f} ms",
+                f"{p50:.1f} ms",
+            ),
+            Goal(
+                worst <= GOAL_MAX_MS,
+                f"enqueue -> finished max <= {GOAL_MAX_MS:.0f} ms",
+                f"{worst:.1f} ms",
+            ),
+            Goal(
+                demo.idle_percent <= GOAL_IDLE_PERCENT,
+                f"idle worker <= {GOAL_IDLE_PERCENT:.0f} % of a core",
+                f"{demo.idle_percent:.1f} %",
+            ),
+            Goal(
+                one >= GOAL_THROUGHPUT,
+                f"no-op throughput, one worker >= {GOAL_THROUGHPUT:.0f}/s",
+                f"{one:.0f}/s",
+            ),
+        ]
+        print_goals("Goals (the demo's worker settings)", goals, started)
         print(
             f"tasks: p50={p50:.0f}ms max={worst:.0f}ms idle={demo.idle_percent:.1f}% "
             f"throughput 1w={one:.0f}/s 2w={two:.0f}/s"

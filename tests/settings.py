@@ -69,9 +69,11 @@ globals().update(compat.mail_settings("django.core.mail.backends.locmem.EmailBac
 if os.environ.get("DEMOS_TASKS_BACKEND") == "rq":
     from urllib.parse import urlsplit
 
+    from django_six_demos.tasks import rq
+
     _redis = urlsplit(os.environ["REDIS_URL"])
     TEST_REDIS_URL = _redis._replace(
         path=f"/{os.environ.get('DEMOS_TEST_REDIS_DB', '15')}"
     ).geturl()
-    INSTALLED_APPS += [conf.RQ_APP]
-    globals().update(conf.rq_task_settings(TEST_REDIS_URL))
+    INSTALLED_APPS += [rq.RQ_APP]
+    globals().update(rq.rq_task_settings(TEST_REDIS_URL))

@@ -27,11 +27,12 @@ SQLITE_LAST_LINE = re.compile(
 )
 
 
-def run_quick(script: str) -> subprocess.CompletedProcess[str]:
+def run_quick(name: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m benchmarks.<name> --quick`` from the repository root."""
     # Without pytest-django's settings: the benchmark picks its own.
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
     return subprocess.run(
-        [sys.executable, "-W", "error", script, "--quick"],
+        [sys.executable, "-W", "error", "-m", f"benchmarks.{name}", "--quick"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -42,7 +43,7 @@ def run_quick(script: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.slow
 def test_partials_benchmark_runs_and_prints_its_figures():
-    result = run_quick("benchmarks/partials.py")
+    result = run_quick("partials")
 
     assert result.returncode == 0, result.stderr
     assert not result.stderr
@@ -58,7 +59,7 @@ def test_partials_benchmark_runs_and_prints_its_figures():
 
 @pytest.mark.slow
 def test_csp_benchmark_runs_and_prints_its_figures():
-    result = run_quick("benchmarks/csp_overhead.py")
+    result = run_quick("csp_overhead")
 
     assert result.returncode == 0, result.stderr
     assert not result.stderr
@@ -79,7 +80,7 @@ TASKS_LAST_LINE = re.compile(
 
 @pytest.mark.slow
 def test_tasks_benchmark_runs_and_prints_its_figures():
-    result = run_quick("benchmarks/tasks_latency.py")
+    result = run_quick("tasks_latency")
 
     assert result.returncode == 0, result.stderr
     assert not result.stderr
@@ -92,9 +93,9 @@ def test_tasks_benchmark_runs_and_prints_its_figures():
 
 
 @pytest.mark.slow
-@sqlite_envs_only("The SQLite benchmark's quick run (benchmarks/sqlite.py --quick)")
+@sqlite_envs_only("The SQLite benchmark's quick run (python -m benchmarks.sqlite --quick)")
 def test_sqlite_benchmark_runs_and_prints_its_figures():
-    result = run_quick("benchmarks/sqlite.py")
+    result = run_quick("sqlite")
 
     assert result.returncode == 0, result.stderr
     assert not result.stderr
@@ -123,9 +124,9 @@ def test_crud_list_benchmark_runs_and_prints_its_figures():
         # CI must run it: there a missing wrk is a broken set-up, not a reason to skip.
         if os.environ.get("CI"):
             pytest.fail("wrk is not installed (apt-get install wrk); CI runs this benchmark")
-        pytest.skip("benchmarks/crud_list.py needs wrk (apt-get install wrk)")
+        pytest.skip("benchmarks.crud_list needs wrk (apt-get install wrk)")
 
-    result = run_quick("benchmarks/crud_list.py")
+    result = run_quick("crud_list")
 
     assert result.returncode == 0, result.stderr
     assert not result.stderr

@@ -17,6 +17,9 @@ from django.test import RequestFactory, SimpleTestCase, TestCase, override_setti
 
 from django_six_demos import checks, compat, conf, limits
 from django_six_demos.conference.demo_users import DEMO_USERS
+from django_six_demos.csp.apps import REPORTING_MIDDLEWARE
+from django_six_demos.tasks import checks as tasks_checks
+from django_six_demos.tasks.rq import rq_task_settings
 
 
 def check_ids() -> list[str]:
@@ -122,6 +125,42 @@ class CheckTests(SimpleTestCase):
         with override_settings(INSTALLED_APPS=without("neapolitan", test_settings.INSTALLED_APPS)):
             assert check_ids() == ["django_six_demos.E008"]
 
+    def test_e008_silent_when_neapolitan_is_not_installed_at_all(self):
+        apps = without("neapolitan", test_settings.INSTALLED_APPS)
+        with (
+            override_settings(INSTALLED_APPS=apps),
+            mock.patch.dict(sys.modules, {"neapolitan": None}),
+        ):
+            assert check_ids() == ["django_six_demos.E020"]
+
+    def test_e020_names_the_missing_package_and_its_install_command(self):
+        with mock.patch.dict(sys.modules, {"django_filters": None}):
+            messages = [m for m in run_checks() if m.id == "django_six_demos.E020"]
+
+        [message] = messages
+        assert (
+            message.msg
+            == "The Neapolitan CRUD views demo needs 'django_filters', which is not installed."
+        )
+        assert message.hint == "pip install django-filter"
+
+    @pytest.mark.skipif(
+        compat.HAS_BUILTIN_TASKS, reason="backports are needed on Django < 6.0 only"
+    )
+    def test_e001_asks_only_for_the_backports_the_installed_demos_need(self):
+        needs_tasks = {
+            "django_tasks",
+            "django_tasks_db",
+            "django_six_demos.tasks",
+            "django_six_demos.sqlite",
+        }
+        apps = [app for app in test_settings.INSTALLED_APPS if app not in needs_tasks]
+        with (
+            override_settings(INSTALLED_APPS=apps),
+            mock.patch.dict(sys.modules, {"django_tasks": None}),
+        ):
+            assert "django_six_demos.E001" not in check_ids()
+
     def test_w009_tasks_demo_without_the_database_backend(self):
         tasks = {"default": {"BACKEND": compat.IMMEDIATE_TASK_BACKEND}}
         with override_settings(TASKS=tasks):
@@ -129,11 +168,11 @@ class CheckTests(SimpleTestCase):
 
     def test_w009_silent_for_the_rq_backend(self):
         # The check reads the setting only: django-tasks-rq need not be installed.
-        tasks = conf.rq_task_settings("redis://localhost:6379/0")["TASKS"]
+        tasks = rq_task_settings("redis://localhost:6379/0")["TASKS"]
         with override_settings(TASKS=tasks):
-            assert checks.check_tasks_backend(None) == []
+            assert tasks_checks.check_tasks_backend(None) == []
         with override_settings(TASKS={"default": {"BACKEND": compat.DUMMY_TASK_BACKEND}}):
-            [warning] = checks.check_tasks_backend(None)
+            [warning] = tasks_checks.check_tasks_backend(None)
         assert warning.id == "django_six_demos.W009"
         assert "not django-tasks-db's or django-tasks-rq's" in warning.msg
 
@@ -178,7 +217,7 @@ class CheckTests(SimpleTestCase):
             assert check_ids() == ["django_six_demos.W014"]
         with override_settings(**policy, **{conf.REPORTING_ENDPOINTS_SETTING: {"other": "/x/"}}):
             assert check_ids() == ["django_six_demos.W014"]
-        middleware = without(conf.REPORTING_MIDDLEWARE, test_settings.MIDDLEWARE)
+        middleware = without(REPORTING_MIDDLEWARE, test_settings.MIDDLEWARE)
         endpoints = {conf.REPORTING_ENDPOINTS_SETTING: {"csp": "/demos/csp/report/"}}
         with override_settings(MIDDLEWARE=middleware, **policy, **endpoints):
             assert check_ids() == ["django_six_demos.W014"]

@@ -9,7 +9,7 @@ from django.test import RequestFactory, SimpleTestCase, TestCase, override_setti
 from django.views.decorators.http import require_GET
 
 from django_six_demos import compat
-from tests.csp_utils import parse_csp
+from django_six_demos.csp_header import parse
 
 
 @compat.task()
@@ -148,12 +148,12 @@ class CspDecoratorTests(SimpleTestCase):
     def test_csp_replace_serves_only_the_given_policy(self):
         response = self.run_view(compat.csp_replace({"default-src": [compat.SELF]})(plain_view))
 
-        assert parse_csp(response.headers["Content-Security-Policy"]) == {"default-src": ["'self'"]}
+        assert parse(response.headers["Content-Security-Policy"]) == {"default-src": ["'self'"]}
 
     def test_csp_extend_adds_sources_to_the_site_policy(self):
         response = self.run_view(compat.csp_extend({"img-src": ["data:"]})(plain_view))
 
-        policy = parse_csp(response.headers["Content-Security-Policy"])
+        policy = parse(response.headers["Content-Security-Policy"])
         assert policy["img-src"] == ["'self'", "data:"]
         assert policy["default-src"] == ["'none'"]
         assert policy["base-uri"] == ["'none'"]

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import sys
+from unittest import mock
+
 import pytest
 from django.test import SimpleTestCase
 
 from django_six_demos import compat, conf
+from django_six_demos.csp.apps import REPORTING_MIDDLEWARE
+from django_six_demos.tasks.rq import RQ_JOB_CLASS, rq_task_settings, rq_worker_command
 
 DJANGO_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -43,14 +48,62 @@ class InstalledAppsTests(SimpleTestCase):
         with pytest.raises(ValueError, match="Unknown demos"):
             conf.installed_apps(demos=["partials", "blog"])
 
-    def test_rq_adds_django_rq_before_the_demos_and_keeps_django_tasks_db(self):
-        apps = conf.installed_apps(rq=True)
+    def test_extra_apps_whose_package_is_missing_are_left_to_a_check(self):
+        # Listed, neapolitan would stop Django with an ImportError before E020 could speak.
+        with mock.patch.dict(sys.modules, {"neapolitan": None}):
+            apps = conf.installed_apps(demos=["crud"])
 
-        assert apps.count(conf.RQ_APP) == 1
-        assert apps.index(conf.RQ_APP) < apps.index("django_six_demos")
-        assert "django_tasks_db" in apps
-        assert [app for app in apps if app != conf.RQ_APP] == conf.installed_apps()
-        assert conf.RQ_APP not in conf.installed_apps()
+        assert "neapolitan" not in apps
+        assert apps[-1] == "django_six_demos.crud"
+
+    def test_an_extra_app_two_demos_need_is_listed_once(self):
+        apps = conf.installed_apps(demos=["tasks", "sqlite"])
+
+        assert apps.count("django_tasks_db") == 1
+
+
+DEMO_APPS = """
+from __future__ import annotations
+from django_six_demos.demo import DemoConfig
+class {name}Config(DemoConfig):
+    name = "{package}.{folder}"
+    title = "{name}"
+    order = {order}
+"""
+
+
+def test_the_package_demos_in_home_page_order():
+    assert conf.DEMOS == ("partials", "csp", "tasks", "sqlite", "crud")
+    for name, config in conf.DEMO_CONFIGS.items():
+        assert config.__module__ == f"django_six_demos.{name}.apps"
+
+
+def test_a_new_folder_with_a_demo_config_is_a_demo(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    package = tmp_path / "h1_fake_site"
+    for folder, order in (("", 0), ("chat", 2), ("api", 1), ("domain", 0), ("static", 0)):
+        (package / folder).mkdir(exist_ok=True)
+        if folder != "static":
+            (package / folder / "__init__.py").write_text("")
+        if folder in ("chat", "api"):
+            (package / folder / "apps.py").write_text(
+                DEMO_APPS.format(
+                    name=folder.title(), package=package.name, folder=folder, order=order
+                )
+            )
+    # The domain, a plain AppConfig, is not a demo; nor is a folder without apps.py.
+    (package / "domain" / "apps.py").write_text(
+        "from django.apps import AppConfig\n\nclass DomainConfig(AppConfig):\n    name = 'x'\n"
+    )
+
+    try:
+        found = conf.discover(package.name)
+    finally:
+        for name in [m for m in sys.modules if m.startswith(package.name)]:
+            del sys.modules[name]
+
+    assert list(found) == ["api", "chat"]
+    assert found["chat"].__name__ == "ChatConfig"
 
 
 class MiddlewareTests(SimpleTestCase):
@@ -60,7 +113,7 @@ class MiddlewareTests(SimpleTestCase):
         assert result == [
             conf.FRAME_MIDDLEWARE,
             "django.middleware.security.SecurityMiddleware",
-            conf.REPORTING_MIDDLEWARE,
+            REPORTING_MIDDLEWARE,
             compat.CSP_MIDDLEWARE,
             "django.contrib.sessions.middleware.SessionMiddleware",
             "django.middleware.common.CommonMiddleware",
@@ -77,22 +130,26 @@ class MiddlewareTests(SimpleTestCase):
 
         result = conf.middleware(existing)
 
-        assert result[3:5] == [conf.REPORTING_MIDDLEWARE, compat.CSP_MIDDLEWARE]
+        assert result[3:5] == [REPORTING_MIDDLEWARE, compat.CSP_MIDDLEWARE]
 
     def test_empty_list_gets_all_four(self):
         assert conf.middleware([]) == [
             conf.FRAME_MIDDLEWARE,
-            conf.REPORTING_MIDDLEWARE,
+            REPORTING_MIDDLEWARE,
             compat.CSP_MIDDLEWARE,
             conf.HTMX_MIDDLEWARE,
         ]
+
+    def test_a_demo_brings_its_middleware_only_when_installed(self):
+        assert REPORTING_MIDDLEWARE not in conf.middleware(DJANGO_MIDDLEWARE, demos=["partials"])
+        assert REPORTING_MIDDLEWARE in conf.middleware(DJANGO_MIDDLEWARE, demos=["csp"])
 
     def test_reporting_goes_just_outside_a_present_csp_middleware(self):
         existing = [*DJANGO_MIDDLEWARE, compat.CSP_MIDDLEWARE]
 
         result = conf.middleware(existing)
 
-        assert result[-2:] == [conf.REPORTING_MIDDLEWARE, compat.CSP_MIDDLEWARE]
+        assert result[-2:] == [REPORTING_MIDDLEWARE, compat.CSP_MIDDLEWARE]
 
     def test_frame_inside_gzip_so_it_reads_uncompressed_html(self):
         gzip = "django.middleware.gzip.GZipMiddleware"
@@ -106,7 +163,7 @@ class MiddlewareTests(SimpleTestCase):
             conf.HTMX_MIDDLEWARE,
             *DJANGO_MIDDLEWARE,
             compat.CSP_MIDDLEWARE,
-            conf.REPORTING_MIDDLEWARE,
+            REPORTING_MIDDLEWARE,
             conf.FRAME_MIDDLEWARE,
         ]
 
@@ -203,7 +260,11 @@ class StrictCspTests(SimpleTestCase):
         assert set(result) == {"MIDDLEWARE", "TEMPLATES", "TASKS", compat.CSP_SETTING}
         assert result["TASKS"]["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
         assert conf.HTMX_MIDDLEWARE in result["MIDDLEWARE"]
-        assert conf.REPORTING_MIDDLEWARE in result["MIDDLEWARE"]
+        assert REPORTING_MIDDLEWARE in result["MIDDLEWARE"]
+
+    def test_tasks_only_for_demos_that_run_tasks(self):
+        assert "TASKS" not in conf.demo_settings(DJANGO_MIDDLEWARE, demos=["partials", "crud"])
+        assert "TASKS" in conf.demo_settings(DJANGO_MIDDLEWARE, demos=["sqlite"])
 
     def test_demo_settings_without_a_report_uri_reports_nowhere(self):
         result = conf.demo_settings(DJANGO_MIDDLEWARE)
@@ -224,8 +285,9 @@ class StrictCspTests(SimpleTestCase):
 
 
 class RQTaskSettingsTests(SimpleTestCase):
+    # django_six_demos.tasks.rq: the tasks demo's settings for RQ.
     def test_tasks_on_rq_with_every_queue_on_the_same_redis(self):
-        result = conf.rq_task_settings("redis://redis.internal:6379/2")
+        result = rq_task_settings("redis://redis.internal:6379/2")
 
         assert result == {
             "TASKS": {
@@ -243,28 +305,28 @@ class RQTaskSettingsTests(SimpleTestCase):
         assert result["TASKS"]["default"]["BACKEND"] == compat.RQ_TASK_BACKEND
 
     def test_the_demo_queues_are_the_default(self):
-        queues = conf.rq_task_settings("redis://localhost")["TASKS"]["default"]["QUEUES"]
+        queues = rq_task_settings("redis://localhost")["TASKS"]["default"]["QUEUES"]
 
         assert queues == list(conf.TASK_QUEUES) == conf.tasks_setting()["default"]["QUEUES"]
 
     def test_chosen_queues_each_get_an_rq_queue(self):
-        result = conf.rq_task_settings("redis://localhost", queues=("high", "low"))
+        result = rq_task_settings("redis://localhost", queues=("high", "low"))
 
         assert result["TASKS"]["default"]["QUEUES"] == ["high", "low"]
         assert list(result["RQ_QUEUES"]) == ["high", "low"]
 
     def test_no_queue_is_refused(self):
         with pytest.raises(ValueError, match="at least one queue"):
-            conf.rq_task_settings("redis://localhost", queues=[])
+            rq_task_settings("redis://localhost", queues=[])
 
     def test_it_replaces_the_tasks_of_demo_settings(self):
-        settings = {**conf.demo_settings([]), **conf.rq_task_settings("redis://localhost")}
+        settings = {**conf.demo_settings([]), **rq_task_settings("redis://localhost")}
 
         assert settings["TASKS"]["default"]["BACKEND"] == compat.RQ_TASK_BACKEND
         assert "RQ_QUEUES" in settings
 
     def test_the_worker_command(self):
-        assert conf.rq_worker_command() == [
+        assert rq_worker_command() == [
             "rqworker",
             "--job-class",
             "django_tasks_rq.Job",
@@ -272,10 +334,10 @@ class RQTaskSettingsTests(SimpleTestCase):
             "emails",
             "exports",
         ]
-        assert conf.rq_worker_command(queues=["emails"], with_scheduler=True) == [
+        assert rq_worker_command(queues=["emails"], with_scheduler=True) == [
             "rqworker",
             "--job-class",
-            conf.RQ_JOB_CLASS,
+            RQ_JOB_CLASS,
             "--with-scheduler",
             "emails",
         ]

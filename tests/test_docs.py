@@ -96,8 +96,13 @@ def check_sections() -> dict[str, str]:
     }
 
 
+def check_modules() -> list[Path]:
+    """The site's checks, each demo's, and DemoConfig's (E020)."""
+    return [*sorted(SOURCE.rglob("checks.py")), SOURCE / "demo.py"]
+
+
 def defined_check_ids() -> set[str]:
-    return set(CHECK_ID.findall(read(SOURCE / "checks.py")))
+    return {check_id for path in check_modules() for check_id in CHECK_ID.findall(read(path))}
 
 
 def test_every_check_id_in_the_source_is_documented():
@@ -155,7 +160,13 @@ def _fixed_parts(node: ast.expr | None, constants: dict[str, str]) -> list[str]:
 
 def check_messages() -> list[tuple[str, list[str]]]:
     """Return each check's ID and the fixed parts of its message and hint."""
-    tree = ast.parse(read(SOURCE / "checks.py"))
+    messages = []
+    for path in check_modules():
+        messages += _messages(ast.parse(read(path)))
+    return messages
+
+
+def _messages(tree: ast.Module) -> list[tuple[str, list[str]]]:
     constants = _string_constants(tree)
     messages = []
     for node in ast.walk(tree):

@@ -342,13 +342,13 @@ def test_database_url_wins_over_sqlite(monkeypatch):
 
 @pytest.mark.usefixtures("import_settings")
 def test_redis_url_moves_the_tasks_to_rq(monkeypatch):
-    from django_six_demos import conf
+    from django_six_demos.tasks.rq import rq_task_settings
 
     assert "django_rq" not in load("example.settings.development").INSTALLED_APPS
     monkeypatch.setenv("REDIS_URL", "redis://redis.internal:6379/3")
     settings = load("example.settings.development")
 
-    rq = conf.rq_task_settings("redis://redis.internal:6379/3")
+    rq = rq_task_settings("redis://redis.internal:6379/3")
     assert rq["TASKS"] == settings.TASKS
     assert rq["RQ_QUEUES"] == settings.RQ_QUEUES
     assert settings.INSTALLED_APPS.count("django_rq") == 1

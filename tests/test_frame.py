@@ -7,20 +7,28 @@ import json
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 from types import ModuleType
+from unittest import mock
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.test import RequestFactory, SimpleTestCase, override_settings
+from django.test import RequestFactory, SimpleTestCase, TestCase, override_settings
 from django.urls import resolve, reverse
 
 from django_six_demos import frame, views
 from django_six_demos.csp import views as csp_views
-from django_six_demos.middleware import DemoFrameMiddleware
+from django_six_demos.frame import inspector, source
+from django_six_demos.frame.inspector import CspHeader
+from django_six_demos.frame.middleware import DemoFrameMiddleware
+from tests.csp_utils import header_nonces, parse_csp
 
 PACKAGE = Path(views.__file__).parent
+MARKED_PAGE = "<html><body><!--demo-inspector--><!--/demo-inspector--></body></html>"
+TIME_SHOWN = re.compile(r"<dt>Time</dt>\s*<dd>(\d+\.\d) ms</dd>")
 
 
 def through_frame_middleware(
@@ -31,6 +39,14 @@ def through_frame_middleware(
     )
     assert isinstance(response, HttpResponse)
     return response.content
+
+
+def htmx_request_to_a_demo_view() -> HttpRequest:
+    request = RequestFactory().get(
+        "/demos/", {"q": "1"}, headers={"HX-Request": "true", "HX-Target": "rows"}
+    )
+    request.resolver_match = resolve(reverse("django_six_demos_index"))
+    return request
 
 
 def function_source_on_disk(path: Path, name: str) -> str:
@@ -155,13 +171,13 @@ class SourcePanelTests(SimpleTestCase):
 class HighlightCacheTests(SimpleTestCase):
     def test_the_same_text_is_highlighted_once(self):
         code = "answer = 42  # highlighted once\n"
-        before = frame._highlighted.cache_info().misses
+        before = source._highlighted.cache_info().misses
         first = frame.highlight(code, "python")
         # Equal text read again (another string object) is a hit.
         second = frame.highlight("".join(["answer = 42", "  # highlighted once\n"]), "python")
 
         assert second == first
-        assert frame._highlighted.cache_info().misses == before + 1
+        assert source._highlighted.cache_info().misses == before + 1
 
     def test_another_text_or_language_is_highlighted_anew(self):
         python = frame.highlight("{% if x %}\n", "python")
@@ -172,17 +188,17 @@ class HighlightCacheTests(SimpleTestCase):
         assert '<span class="cp">{%</span>' in django
 
     def test_the_cache_is_bounded(self):
-        for number in range(frame.HIGHLIGHT_CACHE_SIZE + 10):
+        for number in range(source.HIGHLIGHT_CACHE_SIZE + 10):
             frame.highlight(f"value = {number}\n", "python")
 
-        info = frame._highlighted.cache_info()
-        assert info.maxsize == frame.HIGHLIGHT_CACHE_SIZE
-        assert info.currsize == frame.HIGHLIGHT_CACHE_SIZE
+        info = source._highlighted.cache_info()
+        assert info.maxsize == source.HIGHLIGHT_CACHE_SIZE
+        assert info.currsize == source.HIGHLIGHT_CACHE_SIZE
 
     def test_the_source_caches_are_bounded(self):
-        assert frame._view_source.cache_info().maxsize == frame.SOURCE_CACHE_SIZE
-        assert frame.display_path.cache_info().maxsize == frame.SOURCE_CACHE_SIZE
-        assert frame.partial_source.cache_info().maxsize == frame.SOURCE_CACHE_SIZE
+        assert source._view_source.cache_info().maxsize == source.SOURCE_CACHE_SIZE
+        assert source.display_path.cache_info().maxsize == source.SOURCE_CACHE_SIZE
+        assert source.partial_source.cache_info().maxsize == source.SOURCE_CACHE_SIZE
 
 
 class PartialSourceTests(SimpleTestCase):
@@ -194,54 +210,66 @@ class PartialSourceTests(SimpleTestCase):
     )
 
     def test_extracts_a_partial_with_nested_partials(self):
-        assert frame.partial_source(self.template, "results") == (
+        assert source.partial_source(self.template, "results") == (
             "{% partialdef results inline %}<ul>{% partialdef row %}<li>x</li>{% endpartialdef %}"
             "</ul>{% endpartialdef results %}"
         )
 
     def test_extracts_the_nested_partial(self):
-        assert frame.partial_source(self.template, "row") == (
+        assert source.partial_source(self.template, "row") == (
             "{% partialdef row %}<li>x</li>{% endpartialdef %}"
         )
 
     def test_unknown_partial_is_none(self):
-        assert frame.partial_source(self.template, "missing") is None
+        assert source.partial_source(self.template, "missing") is None
 
 
-class CspParsingTests(SimpleTestCase):
-    def test_parse_keeps_header_order(self):
-        parsed = frame.parse_csp("default-src 'none'; script-src 'nonce-abc' 'strict-dynamic';;")
+class NonceVerdictTests(SimpleTestCase):
+    def test_policies_come_from_the_shared_parser(self):
+        response = HttpResponse()
+        response["Content-Security-Policy"] = (
+            "default-src 'none'; script-src 'nonce-abc' 'strict-dynamic';;"
+        )
+        request = RequestFactory().get("/")
 
-        assert parsed == [
-            ("default-src", ["'none'"]),
-            ("script-src", ["'nonce-abc'", "'strict-dynamic'"]),
-        ]
-        assert frame.header_nonce(parsed) == "abc"
+        inspection = inspector.inspect_response(
+            request, response, body='<script nonce="abc"></script>', queries=0, duration=0
+        )
+
+        [policy] = inspection.policies
+        assert policy.directives == {
+            "default-src": ["'none'"],
+            "script-src": ["'nonce-abc'", "'strict-dynamic'"],
+        }
+        assert policy.nonce == "abc"
+        assert inspection.nonce_verdict == "Matches: 1 element carries the header's nonce."
 
     def test_nonce_verdicts(self):
-        policy = frame.Policy("Content-Security-Policy", [], "abc")
-        no_nonce = frame.Policy("Content-Security-Policy", [], None)
+        policy = CspHeader("Content-Security-Policy", {}, "abc")
+        no_nonce = CspHeader("Content-Security-Policy", {}, None)
+        other = CspHeader("Content-Security-Policy-Report-Only", {}, "xyz")
 
-        assert frame._nonce_verdict([policy], ["abc", "abc"]) == (
+        assert inspector.nonce_verdict([policy], ["abc", "abc"]) == (
             "Matches: 2 elements carry the header's nonce.",
             True,
         )
-        assert frame._nonce_verdict([policy], ["abc", "zzz"])[1] is False
-        assert frame._nonce_verdict([no_nonce], [])[1] is True
-        assert frame._nonce_verdict([no_nonce], ["abc"])[1] is False
-        assert frame._nonce_verdict([], [])[1] is False
+        assert inspector.nonce_verdict([policy], ["abc", "zzz"])[1] is False
+        assert inspector.nonce_verdict([policy, other], ["abc"])[1] is False
+        assert inspector.nonce_verdict([no_nonce], [])[1] is True
+        assert inspector.nonce_verdict([no_nonce], ["abc"])[1] is False
+        assert inspector.nonce_verdict([], []) == ("No CSP header on this response.", False)
 
 
 class PageNonceTests(SimpleTestCase):
     def test_finds_nonce_attributes_in_order(self):
         body = '<script nonce="a"></script>\n<style\tnonce=\'b\'></style><link\nnonce="">'
 
-        assert frame.find_page_nonces(body) == ["a", "b", ""]
+        assert inspector.page_nonces(body) == ["a", "b", ""]
 
     def test_ignores_what_is_not_a_nonce_attribute(self):
         body = '<div data-nonce="x"></div>nonce="y" <p>nonce=z</p><code>nonce=&quot;w&quot;</code>'
 
-        assert frame.find_page_nonces(body) == []
+        assert inspector.page_nonces(body) == []
 
     def test_agrees_with_a_whitespace_anchored_pattern(self):
         """The fast scan finds what ``\\snonce=`` would, overlaps included."""
@@ -253,7 +281,7 @@ class PageNonceTests(SimpleTestCase):
             'nonce="start" <b nonce="x">',
         ]
         for body in bodies:
-            assert frame.find_page_nonces(body) == pattern.findall(body), body
+            assert inspector.page_nonces(body) == pattern.findall(body), body
 
 
 class InspectorTests(SimpleTestCase):
@@ -276,30 +304,84 @@ class InspectorTests(SimpleTestCase):
         assert int(response["Content-Length"]) == len(response.content)
 
     def test_htmx_swap_from_a_demo_view_is_untouched_and_described_in_a_header(self):
-        request = RequestFactory().get(
-            "/demos/", headers={"HX-Request": "true", "HX-Target": "rows"}
-        )
-        request.resolver_match = resolve(reverse("django_six_demos_index"))
+        request = htmx_request_to_a_demo_view()
 
         response = DemoFrameMiddleware(lambda r: HttpResponse("<ul id=rows></ul>"))(request)
 
         assert isinstance(response, HttpResponse)
         # Byte for byte what the view returned: the partials demo compares it.
         assert response.content == b"<ul id=rows></ul>"
-        facts = json.loads(response["Demo-Inspection"])
-        assert facts["view"] == "django_six_demos.views.index"
-        assert facts["template"] is None
-        assert facts["queries"] == 0
-        assert facts["ms"] >= 0
+        inspection = json.loads(response["Demo-Inspection"])
+        assert inspection["view"] == "django_six_demos.views.index"
+        assert inspection["template"] is None
+        assert inspection["queries"] == 0
+        assert (inspection["method"], inspection["path"], inspection["is_htmx"]) == (
+            "GET",
+            "/demos/?q=1",
+            True,
+        )
+        assert inspection["request_htmx_headers"] == [["Hx-Request", "true"], ["Hx-Target", "rows"]]
+        # The browser lists the headers itself: the inspection does not repeat them.
+        assert "response_headers" not in inspection
 
-    def test_htmx_swap_names_the_template_that_rendered(self):
+    def test_htmx_swap_carries_the_computed_csp_and_nonce_verdict(self):
         response = self.client.get(
             reverse("django_six_demos_csp:index"), headers={"HX-Request": "true"}
         )
 
-        facts = json.loads(response["Demo-Inspection"])
-        assert facts["template"] == "django_six_demos/csp/index.html"
-        assert facts["view"] == "django_six_demos.csp.views.index"
+        inspection = json.loads(response["Demo-Inspection"])
+        assert inspection["template"] == "django_six_demos/csp/index.html"
+        assert inspection["view"] == "django_six_demos.csp.views.index"
+        [enforced, *_] = inspection["policies"]
+        assert enforced["name"] == "Content-Security-Policy"
+        assert enforced["directives"] == parse_csp(response["Content-Security-Policy"])
+        [nonce] = header_nonces(response)
+        assert enforced["nonce"] == nonce
+        scripts = response.text.count(f'nonce="{nonce}"')
+        assert scripts >= 1
+        noun = "element carries" if scripts == 1 else "elements carry"
+        assert inspection["nonce_verdict"] == f"Matches: {scripts} {noun} the header's nonce."
+        assert inspection["nonce_ok"] is True
+
+    def test_htmx_swap_with_a_foreign_nonce_gets_the_mismatch_verdict(self):
+        def view(request):
+            response = HttpResponse('<script nonce="forged"></script>')
+            response["Content-Security-Policy"] = "script-src 'nonce-real'"
+            return response
+
+        response = DemoFrameMiddleware(view)(htmx_request_to_a_demo_view())
+
+        inspection = json.loads(response["Demo-Inspection"])
+        assert inspection["nonce_verdict"] == (
+            "Mismatch: an element carries a nonce the header does not allow."
+        )
+        assert inspection["nonce_ok"] is False
+
+    def test_the_time_shown_is_the_time_the_response_took(self):
+        page = RequestFactory().get("/x/")
+        clock = "django_six_demos.frame.middleware.perf_counter"
+        with mock.patch(clock, side_effect=[100.0, 100.0125]):
+            shown = TIME_SHOWN.findall(through_frame_middleware(page, MARKED_PAGE).decode())
+        with mock.patch(clock, side_effect=[100.0, 100.0125]):
+            swap = DemoFrameMiddleware(lambda r: HttpResponse("<p></p>"))(
+                htmx_request_to_a_demo_view()
+            )
+
+        assert shown == ["12.5"]
+        assert json.loads(swap["Demo-Inspection"])["duration_ms"] == 12.5
+
+    def test_a_slow_view_shows_a_larger_time(self):
+        def slow(request):
+            time.sleep(0.05)
+            return HttpResponse(MARKED_PAGE)
+
+        request = RequestFactory().get("/x/")
+        fast_page = through_frame_middleware(request, MARKED_PAGE).decode()
+        slow_page = DemoFrameMiddleware(slow)(request).content.decode()
+
+        [fast] = TIME_SHOWN.findall(fast_page)
+        [slow_time] = TIME_SHOWN.findall(slow_page)
+        assert float(slow_time) >= 50.0 > float(fast)
 
     def test_other_views_are_left_alone(self):
         request = RequestFactory().get("/x/", headers={"HX-Request": "true"})
@@ -315,18 +397,19 @@ class InspectorTests(SimpleTestCase):
         assert through_frame_middleware(request, "<p>no markers</p>") == b"<p>no markers</p>"
         assert through_frame_middleware(request, "{}", "application/json") == b"{}"
 
-    @override_settings(DEBUG=False)
-    def test_counts_queries(self):
-        request = RequestFactory().get("/")
-        request.resolver_match = resolve(reverse("django_six_demos_index"))
-        inspection = frame.inspect_response(
-            request, HttpResponse("<p></p>"), body="<p></p>", queries=3, duration=0.0125
-        )
 
-        assert inspection.queries == 3
-        assert inspection.duration_ms == 12.5
-        assert inspection.view == "django_six_demos.views.index"
-        assert inspection.template is None
+class QueryCountTests(TestCase):
+    def test_the_queries_shown_are_the_queries_the_view_ran(self):
+        def view(request):
+            for _ in range(3):
+                User.objects.count()
+            return HttpResponse(MARKED_PAGE)
+
+        page = DemoFrameMiddleware(view)(RequestFactory().get("/x/")).content.decode()
+        swap = DemoFrameMiddleware(view)(htmx_request_to_a_demo_view())
+
+        assert '<dd class="query-count">3</dd>' in page
+        assert json.loads(swap["Demo-Inspection"])["queries"] == 3
 
 
 def test_view_source_matches_inspect():

@@ -9,7 +9,8 @@ import django
 from django.test import TestCase
 from django.urls import reverse
 
-from django_six_demos import compat, rooms
+from django_six_demos import compat
+from django_six_demos.demo import installed_demos
 from tests.csp_utils import header_nonces, page_nonces, parse_csp
 
 
@@ -121,15 +122,41 @@ class RoomPageTests(TestCase):
                 [nonce] = header_nonces(response)
                 assert page_nonces(response.text) == {nonce}
 
-    def test_rooms_say_when_their_live_demo_is_not_built_yet(self):
+    def test_the_home_page_lists_the_installed_demos_in_their_order(self):
         home = self.client.get(reverse("django_six_demos_index"))
-        room = self.client.get(reverse("django_six_demos_csp:index"))
 
-        waiting = [r for r in rooms.ROOMS if not r.live]
-        assert home.text.count('<p class="room-status">Live demo in progress') == len(waiting)
-        assert ("The live demo for this room is being built" in room.text) is (
-            not rooms.ROOMS_BY_SLUG["csp"].live
-        )
+        assert re.findall(r'<li class="room" id="room-(\w+)">', home.text) == [
+            "partials",
+            "csp",
+            "tasks",
+            "sqlite",
+            "crud",
+        ]
+        assert [demo.slug for demo in installed_demos()] == [
+            "partials",
+            "csp",
+            "tasks",
+            "sqlite",
+            "crud",
+        ]
+
+    def test_the_home_page_claims_no_package_is_a_django_feature(self):
+        home = self.client.get(reverse("django_six_demos_index"))
+
+        assert "Django 6's features and the packages that complete them" in home.text
+        assert "Five features" not in home.text
+
+    def test_a_room_page_links_its_own_stylesheet_and_the_home_page_none(self):
+        home = self.client.get(reverse("django_six_demos_index")).text
+        crud = self.client.get(reverse("demos-crud-index")).text
+
+        assert re.findall(r'href="(/static/[^"]+\.css)"', home) == [
+            "/static/django_six_demos/demos.css"
+        ]
+        assert re.findall(r'href="(/static/[^"]+\.css)"', crud) == [
+            "/static/django_six_demos/demos.css",
+            "/static/django_six_demos/crud/crud.css",
+        ]
 
     def test_room_page_says_where_the_feature_comes_from(self):
         response = self.client.get(reverse("django_six_demos_csp:index"))
@@ -171,8 +198,8 @@ class VersionTests(TestCase):
                     assert exact not in response.text
 
     def test_the_sources_name_package_series_only(self):
-        for room in rooms.ROOMS:
-            for source in rooms.sources(room.slug):
+        for demo in installed_demos():
+            for source in demo.sources():
                 if source.is_core:
                     exact = django.get_version()
                 elif source.provider == "SQLite":

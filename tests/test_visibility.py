@@ -1,10 +1,7 @@
 """One visibility rule: every room shows the same visitor the same talks and speakers.
 
-Anonymous visitors read accepted talks; a speaker also reads their own; staff
-read everything. Each visitor walks every page of the partials explorer and of
-the CRUD list (plain and htmx), asks for every talk's row and detail, searches
-for a word only an unpublished abstract holds, and lists the speakers in both
-rooms. The expected sets are written out here, not computed by the code under test.
+Four visitors walk the partials explorer and the CRUD list, rows, details, search and
+speakers; the expected sets are written out here, not computed by the code under test.
 """
 
 from __future__ import annotations

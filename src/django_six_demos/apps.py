@@ -1,9 +1,9 @@
-"""The django-six-demos project app: home page, base template, shared checks."""
+"""The django-six-demos site app: home page, base template, site-wide checks."""
 
 from __future__ import annotations
 
 from django.apps import AppConfig
-from django.core import checks
+from django.core.checks import Tags, register
 
 
 class DjangoSixDemosConfig(AppConfig):
@@ -12,12 +12,14 @@ class DjangoSixDemosConfig(AppConfig):
     verbose_name = "Django 6 demos"
 
     def ready(self) -> None:
-        from django_six_demos import checks as demo_checks
+        from django_six_demos import checks
 
-        checks.register(checks.Tags.compatibility)(demo_checks.check_backports)
-        checks.register(checks.Tags.templates)(demo_checks.check_partials_backport)
-        checks.register(checks.Tags.security)(demo_checks.check_csp_middleware)
-        checks.register(checks.Tags.security)(demo_checks.check_csp_nonce_processor)
-        checks.register(checks.Tags.compatibility)(demo_checks.check_htmx_middleware)
-        checks.register(checks.Tags.compatibility)(demo_checks.check_frame_middleware)
-        checks.register(checks.Tags.caches)(demo_checks.check_cache_middleware)
+        register(Tags.compatibility)(checks.check_backports)
+        register(Tags.templates)(checks.check_partials_backport)
+        register(Tags.security)(checks.check_csp_middleware)
+        register(Tags.security)(checks.check_csp_nonce_processor)
+        register(Tags.compatibility)(checks.check_htmx_middleware)
+        register(Tags.compatibility)(checks.check_frame_middleware)
+        register(Tags.caches)(checks.check_cache_middleware)
+        register(Tags.security, deploy=True)(checks.check_demo_passwords)
+        register(Tags.caches)(checks.check_rate_limit_cache)

@@ -10,11 +10,8 @@ from django_six_demos import compat
 
 
 def csp_nonce(request: HttpRequest) -> dict[str, Any]:
-    """Expose the request's CSP nonce as ``csp_nonce`` (Django 5.2 + django-csp).
+    """Expose the request's CSP nonce as ``csp_nonce`` on Django 5.2, still lazy.
 
-    django-csp's own processor names the variable ``CSP_NONCE``; Django 6.0's
-    core processor and django-htmx's ``{% htmx_script %}`` use ``csp_nonce``.
-    Written here because no package bridges the two names. The nonce stays
-    lazy: a response whose template never prints it gets a header without it.
+    django-csp's processor says ``CSP_NONCE``; core's and ``{% htmx_script %}`` say ``csp_nonce``.
     """
     return {"csp_nonce": compat.get_nonce(request)}

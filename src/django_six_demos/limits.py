@@ -1,8 +1,7 @@
-"""Side effects that strangers can reach: who may trigger them, and how often.
+"""Side effects strangers can reach: who may trigger them, and how often.
 
 Every view that sends email, enqueues work, starts processes or stores rows goes
-through :func:`side_effect`: a signed-in user (staff, where it says so), then
-per-user and per-IP rate limits counted by django-ratelimit, then a friendly 429.
+through :func:`side_effect`: sign-in, staff where asked, per-user and per-IP rate limits.
 """
 
 from __future__ import annotations
@@ -10,8 +9,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import Any, Final, NamedTuple, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
@@ -24,19 +22,15 @@ from django_ratelimit.core import get_usage
 REFUSED_TEMPLATE: Final = "django_six_demos/refused.html"
 # The region of base.html where an htmx request's refusal is shown.
 NOTICE_TARGET: Final = "#demo-notice"
-
-View = TypeVar("View", bound=Callable[..., HttpResponseBase])
-
-# The refusal page's heading for each status a guard or a cap answers with.
 HEADINGS: Final = {
     403: "Not allowed",
     409: "Already under way",
     429: "Too many requests",
     503: "Try again later",
 }
-
-
 _PERIODS: Final = {"s": "a second", "m": "a minute", "h": "an hour", "d": "a day"}
+
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 def in_words(rate: str) -> str:
@@ -45,8 +39,7 @@ def in_words(rate: str) -> str:
     return f"{count} {_PERIODS[period]}" if period in _PERIODS else rate
 
 
-@dataclass(frozen=True)
-class Rate:
+class Rate(NamedTuple):
     """How often one user, and one IP address, may do something: "5/m", "20/h"."""
 
     per_user: str
@@ -65,12 +58,7 @@ class Rate:
 
 
 def limited_for(request: HttpRequest, group: str, key: str, rate: str) -> int | None:
-    """Count one attempt of ``group`` for ``key`` ("user" or "ip").
-
-    Return the seconds until the window resets if the attempt is over the
-    limit, else None. The counts live in django-ratelimit's cache
-    (``RATELIMIT_USE_CACHE``, default ``"default"``).
-    """
+    """Count one attempt of ``group`` for ``key`` ("user" or "ip"); seconds to wait if over."""
     usage = get_usage(request, group=group, key=key, rate=rate, increment=True)
     if usage is None or not usage["should_limit"]:
         return None
@@ -79,41 +67,30 @@ def limited_for(request: HttpRequest, group: str, key: str, rate: str) -> int | 
 
 
 def refused(
-    request: HttpRequest,
-    message: str,
-    *,
-    status: int,
-    retry_after: int | None = None,
+    request: HttpRequest, message: str, *, status: int, retry_after: int | None = None
 ) -> HttpResponse:
     """Answer a refused side effect: a page, or for htmx a notice in ``#demo-notice``."""
     is_htmx = bool(getattr(request, "htmx", False))
+    context = {
+        "heading": HEADINGS.get(status, "Not done"),
+        "message": message,
+        "status": status,
+        "retry_after": retry_after,
+    }
     template = f"{REFUSED_TEMPLATE}#notice" if is_htmx else REFUSED_TEMPLATE
-    response = TemplateResponse(
-        request,
-        template,
-        {
-            "heading": HEADINGS.get(status, "Not done"),
-            "message": message,
-            "status": status,
-            "retry_after": retry_after,
-        },
-        status=status,
-    )
+    response = TemplateResponse(request, template, context, status=status)
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
     if is_htmx:
-        # The element that asked may be a table row or a status box: put the
-        # message in the page's notice region instead. base.html lets htmx
-        # swap a 429; other refusals stay unswapped, so pages offer htmx
-        # controls only to those who may use them.
+        # The asking element may be a table row: show the message in the page's
+        # notice region instead (base.html lets htmx swap a 429).
         retarget(response, NOTICE_TARGET)
         reswap(response, "innerHTML")
     return response
 
 
 def _next_path(request: HttpRequest) -> str | None:
-    # After signing in, go back to the page the form was on: a POST endpoint
-    # cannot be opened with GET.
+    # Back to the page the form was on: a POST endpoint cannot be opened with GET.
     if request.method in ("GET", "HEAD"):
         return request.get_full_path()
     referer = request.headers.get("Referer", "")
@@ -125,14 +102,10 @@ def _next_path(request: HttpRequest) -> str | None:
 
 
 def sign_in(request: HttpRequest, next_path: str | None = None) -> HttpResponseBase:
-    """Send an anonymous visitor to sign in, then back (htmx: the whole page goes).
-
-    Back to ``next_path``, or else the page the request came from.
-    """
+    """Send an anonymous visitor to sign in, then back to ``next_path`` or the referring page."""
     redirect = redirect_to_login(next_path or _next_path(request) or "/")
     if getattr(request, "htmx", False):
-        # htmx would follow a 302 itself and swap the sign-in page into the
-        # target: HX-Redirect makes the browser navigate instead.
+        # htmx would follow a 302 and swap the sign-in page in: navigate instead.
         return HttpResponseClientRedirect(redirect.url)
     return redirect
 
@@ -140,12 +113,9 @@ def sign_in(request: HttpRequest, next_path: str | None = None) -> HttpResponseB
 def side_effect(
     *, group: str, rate: Rate, action: str, staff_only: bool = False
 ) -> Callable[[View], View]:
-    """Guard a view with a side effect: sign-in, staff (optionally), two rate limits.
+    """Guard a view: sign-in, staff if ``staff_only``, then per-user and per-IP limits (429).
 
-    ``action`` completes "Sign in to …" and "Only staff may …", e.g. "send the
-    acceptance emails". Anonymous visitors are sent to sign in; a signed-in
-    user who is not staff gets a 403 where ``staff_only``; past either limit,
-    a 429 with ``Retry-After``. Refusals are not counted against the limits.
+    ``action`` completes "Only staff may …"; refusals are not counted against the limits.
     """
 
     def decorator(view: View) -> View:
@@ -163,12 +133,8 @@ def side_effect(
             ]
             if waits:
                 seconds = max(waits)
-                return refused(
-                    request,
-                    f"Too many requests to {action}: try again in {seconds} s.",
-                    status=429,
-                    retry_after=seconds,
-                )
+                message = f"Too many requests to {action}: try again in {seconds} s."
+                return refused(request, message, status=429, retry_after=seconds)
             return view(request, *args, **kwargs)
 
         return wrapped  # type: ignore[return-value]

@@ -1,7 +1,7 @@
 """URLs for django-six-demos: ``path("demos/", include("django_six_demos.urls"))``.
 
-No ``app_name`` here: each demo namespaces its own URLs (its app label),
-except the CRUD demo, whose neapolitan views reverse bare URL names.
+The home page, then each installed demo under its ``url_prefix``. No ``app_name``
+here: a demo namespaces its own URLs (or not, as neapolitan needs).
 """
 
 from __future__ import annotations
@@ -9,13 +9,14 @@ from __future__ import annotations
 from django.urls import include, path
 
 from django_six_demos import views
+from django_six_demos.demo import installed_demos
 
 urlpatterns = [
     path("", views.index, name="django_six_demos_index"),
     path("frame/highlight.css", views.highlight_css, name="django_six_demos_highlight_css"),
-    path("partials/", include("django_six_demos.partials.urls")),
-    path("csp/", include("django_six_demos.csp.urls")),
-    path("tasks/", include("django_six_demos.tasks.urls")),
-    path("sqlite/", include("django_six_demos.sqlite.urls")),
-    path("crud/", include("django_six_demos.crud.urls")),
+    *(
+        path(demo.url_prefix, include(demo.urls_module))
+        for demo in installed_demos()
+        if demo.available
+    ),
 ]

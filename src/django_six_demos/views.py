@@ -1,4 +1,4 @@
-"""The home page: the five demos and where each feature comes from here."""
+"""The home page: the installed demos and where each feature comes from here."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from django.template.response import TemplateResponse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from django_six_demos import compat, frame, rooms
+from django_six_demos import compat, frame
+from django_six_demos.demo import installed_demos
 
 
 @require_GET
@@ -17,7 +18,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "django_six_demos/index.html",
         {
             "django_line": compat.DJANGO_LINE,
-            "rooms": [(room, rooms.sources(room.slug)) for room in rooms.ROOMS],
+            "rooms": [demo.context() for demo in installed_demos() if demo.available],
         },
     )
 

@@ -38,7 +38,7 @@ def test_filters_and_paging_swap_only_the_rows(strict_page, live_server, seeded)
     expect(strict_page).to_have_url(re.compile(r"track=security"))
     expect(count).to_contain_text("page 1 of")
     assert strict_page.locator("#demo-inspector .rendered-template").inner_text() == (
-        "django_six_demos/crud/talk_list.html#rows"
+        "django_six_demos/crud/object_list.html#rows"
     )
     first_page = strict_page.locator(".talk-title").all_inner_texts()
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 
@@ -45,6 +46,20 @@ def test_every_room_page_runs_clean(strict_page, live_server):
         response = strict_page.goto(live_server.url + href)
         assert response.status == 200, href
         assert "Content-Security-Policy" in strict_page.locator("#demo-inspector").inner_text()
+        # The base design, then the room's own stylesheet, both loaded.
+        slug = href.strip("/").split("/")[-1]
+        assert stylesheets(strict_page)[:2] == [
+            ("/static/django_six_demos/demos.css", True),
+            (f"/static/django_six_demos/{slug}/{slug}.css", True),
+        ], href
+
+
+def stylesheets(page):
+    """(path, has rules) of each stylesheet the page loaded, in order."""
+    sheets = page.evaluate(
+        "[...document.styleSheets].map(sheet => [sheet.href, sheet.cssRules.length > 0])"
+    )
+    return [(urlsplit(href).path, loaded) for href, loaded in sheets if href]
 
 
 def test_the_fixture_fails_on_an_inline_script_without_nonce(page, watch, live_server):

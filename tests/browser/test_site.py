@@ -8,6 +8,9 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.core.management import call_command
 
+from django_six_demos import conf
+from tests.browser.test_home import stylesheets
+
 # Pages that break the policy on purpose (each has its own browser test that
 # asserts exactly the violations it provokes), and pages that change state.
 EXPECTED_TO_VIOLATE = (
@@ -18,6 +21,8 @@ EXPECTED_TO_VIOLATE = (
 )
 NOT_CRAWLED = ("/admin/", "/accounts/", "/static/")
 MAX_PAGES = 80
+# The example project mounts the demos at the root: {"partials/": "partials", ...}.
+DEMO_PREFIXES = {config.url_prefix: name for name, config in conf.DEMO_CONFIGS.items()}
 
 
 @pytest.fixture
@@ -45,6 +50,12 @@ def test_every_page_reached_from_home_has_no_violation(strict_page, live_server,
         response = strict_page.goto(live_server.url + path)
         assert response is not None
         assert response.status == 200, path
+        # A demo's page (not a sign-in page it redirected to) has the demo's own styles, loaded.
+        demo = DEMO_PREFIXES.get(urlsplit(strict_page.url).path.split("/")[1] + "/")
+        if demo:
+            assert (f"/static/django_six_demos/{demo}/{demo}.css", True) in stylesheets(
+                strict_page
+            ), path
         for href in strict_page.locator("a[href]").evaluate_all(
             "links => links.map(link => link.getAttribute('href'))"
         ):
@@ -54,7 +65,7 @@ def test_every_page_reached_from_home_has_no_violation(strict_page, live_server,
             if crawlable(url.path) and kind(url.path) not in seen:
                 to_visit.append(url.path)
     assert len(seen) < MAX_PAGES, "the crawl stopped early: raise MAX_PAGES"
-    # The home page, the five rooms and their pages.
+    # The home page, every demo and their pages.
     assert len(seen) >= 18, sorted(seen)
-    for room in ("/partials/", "/csp/", "/tasks/", "/sqlite/", "/crud/"):
-        assert room in seen
+    for prefix in DEMO_PREFIXES:
+        assert f"/{prefix}" in seen

@@ -58,7 +58,7 @@ def test_visitors_get_no_form_but_why(strict_page, live_server):
     form_section = strict_page.locator("section[aria-labelledby=lab-form-title]")
     expect(form_section.locator(".room-status")).to_contain_text("Only staff may start a run.")
     expect(form_section.get_by_role("link", name="Sign in")).to_have_attribute(
-        "href", "/accounts/login/?next=%2Fsqlite%2Flab%2F"
+        "href", "/accounts/login/?next=/sqlite/lab/"
     )
     assert strict_page.get_by_role("button", name="Run the lab").count() == 0
 

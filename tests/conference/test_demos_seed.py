@@ -12,8 +12,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from django.test import TestCase, override_settings
+from django.test import SimpleTestCase, TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils.text import slugify
 
 from django_six_demos.conference.management.commands import demos_seed
 from django_six_demos.conference.management.commands.demos_seed import (
@@ -40,6 +41,24 @@ def seed(*args: str, **options: object) -> str:
 
 def benchmark_talks():
     return Talk.objects.filter(slug__startswith=BENCHMARK_SLUG_PREFIX)
+
+
+class CatalogueTests(SimpleTestCase):
+    """seed.json is edited by hand: what the command relies on holds."""
+
+    def test_slugs_follow_names_and_titles_and_are_unique(self):
+        speakers, talks = demos_seed.catalogue()
+        assert [s["slug"] for s in speakers] == [slugify(s["name"]) for s in speakers]
+        assert [t["slug"] for t in talks] == [slugify(t["title"]) for t in talks]
+        assert len({s["slug"] for s in speakers}) == len(speakers)
+        assert len({t["slug"] for t in talks}) == len(talks)
+
+    def test_talks_name_known_speakers_and_valid_choices(self):
+        speakers, talks = demos_seed.catalogue()
+        assert {t["speaker"] for t in talks} <= {s["slug"] for s in speakers}
+        assert {t["track"] for t in talks} <= set(Talk.Track.values)
+        assert {t["level"] for t in talks} <= set(Talk.Level.values)
+        assert {t["status"] for t in talks} <= set(Talk.Status.values)
 
 
 @fast_hashing

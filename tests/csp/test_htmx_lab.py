@@ -12,7 +12,8 @@ from django.utils.html import escape
 
 from django_six_demos.csp import htmx_lab
 from django_six_demos.csp.htmx_lab import LAB_FRAGMENTS, VARIANTS
-from tests.csp_utils import header_nonces, page_nonces, parse_csp
+from django_six_demos.csp_header import parse
+from tests.csp_utils import header_nonces, page_nonces
 
 HTMX = {"HX-Request": "true"}
 LAB = reverse("django_six_demos_csp:htmx-lab")
@@ -33,7 +34,7 @@ def htmx_config(html: str) -> dict[str, object] | None:
 
 
 def assert_strict_csp_with_matching_nonce(response):
-    policy = parse_csp(response.headers["Content-Security-Policy"])
+    policy = parse(response.headers["Content-Security-Policy"])
     assert "'strict-dynamic'" in policy["script-src"]
     assert policy["style-src"] == ["'self'"]
     [nonce] = header_nonces(response)

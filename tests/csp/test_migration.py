@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import re
 from typing import Any
 
 import pytest
@@ -11,26 +9,25 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.test import RequestFactory, SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.module_loading import import_string
 
 from django_six_demos import compat, conf
 from django_six_demos.csp import migration
-from tests.csp_utils import header_nonces, page_nonces, parse_csp
-from tests.test_docs import DOCS, directives, list_table_rows
-
-URL = reverse("django_six_demos_csp:migrate")
-HOWTO = DOCS / "howto" / "migrate-django-csp.rst"
+from django_six_demos.csp_header import parse
+from django_six_demos.settings_code import settings_diff
+from tests.csp_utils import header_nonces
+from tests.migration_pages import MigrationPageChecks, howto_block, run_settings
+from tests.test_docs import DOCS
 
 only_on_core = pytest.mark.skipif(not compat.HAS_BUILTIN_CSP, reason="Django 6.0+: core CSP")
 only_on_backport = pytest.mark.skipif(compat.HAS_BUILTIN_CSP, reason="Django 5.2: django-csp")
 
 
-# -- compat.csp_settings_for ------------------------------------------------------
+# -- csp_settings_for ------------------------------------------------------------------
 
 
 def test_csp_settings_for_core():
-    settings = compat.csp_settings_for(
+    settings = migration.csp_settings_for(
         {"default-src": [compat.NONE], "script-src": [compat.NONCE, compat.STRICT_DYNAMIC]},
         core=True,
     )
@@ -43,7 +40,7 @@ def test_csp_settings_for_core():
 
 
 def test_csp_settings_for_django_csp():
-    settings = compat.csp_settings_for({"script-src": [compat.NONCE]}, core=False)
+    settings = migration.csp_settings_for({"script-src": [compat.NONCE]}, core=False)
 
     assert list(settings) == ["CONTENT_SECURITY_POLICY"]
     [nonce] = settings["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["script-src"]
@@ -58,8 +55,8 @@ def test_csp_settings_for_django_csp():
     ],
 )
 def test_csp_settings_for_report_only(core, names):
-    both = compat.csp_settings_for({"img-src": [compat.SELF]}, report_only={}, core=core)
-    only = compat.csp_settings_for(report_only={"img-src": [compat.SELF]}, core=core)
+    both = migration.csp_settings_for({"img-src": [compat.SELF]}, report_only={}, core=core)
+    only = migration.csp_settings_for(report_only={"img-src": [compat.SELF]}, core=core)
 
     assert list(both) == names
     assert list(only) == names[1:]
@@ -67,7 +64,7 @@ def test_csp_settings_for_report_only(core, names):
 
 def test_csp_settings_for_keeps_bare_directives_and_returns_fresh_lists():
     policy = {"upgrade-insecure-requests": True, "img-src": [compat.SELF]}
-    settings = compat.csp_settings_for(policy, core=True)
+    settings = migration.csp_settings_for(policy, core=True)
     settings["SECURE_CSP"]["img-src"].append("x")
 
     assert settings["SECURE_CSP"]["upgrade-insecure-requests"] is True
@@ -87,7 +84,7 @@ def plain(source: Any) -> str:
 
 def test_csp_settings_for_this_line_is_csp_settings_with_printable_nonces():
     policy = conf.strict_policy(report_uri="/r/")
-    printable = compat.csp_settings_for(policy, report_only=policy, core=compat.HAS_BUILTIN_CSP)
+    printable = migration.csp_settings_for(policy, report_only=policy, core=compat.HAS_BUILTIN_CSP)
     live = compat.csp_settings(policy, report_only=policy)
 
     assert list(printable) == list(live)
@@ -103,18 +100,13 @@ def test_csp_settings_for_this_line_is_csp_settings_with_printable_nonces():
 # -- The settings as Python source -------------------------------------------------
 
 
-def project_namespace() -> dict[str, Any]:
-    """What the lines above the generated ones define in a settings.py."""
-    return {
+def run_in_project(code: str, **names: Any) -> dict[str, Any]:
+    """Run ``code`` below what a settings.py defines before it."""
+    project = {
         "INSTALLED_APPS": ["django.contrib.admin"],
         "TEMPLATES": [{"OPTIONS": {"context_processors": []}}],
     }
-
-
-def run_settings(code: str, **names: Any) -> dict[str, Any]:
-    namespace = project_namespace() | names
-    exec(compile(code, "settings.py", "exec"), namespace)  # only our own code
-    return namespace
+    return run_settings(code, **project, **names)
 
 
 @pytest.mark.parametrize("core", [True, False])
@@ -124,7 +116,7 @@ def test_settings_code_runs_and_holds_the_policy(core):
     # The import of the other stack cannot run here: give its names directly.
     code = "\n".join(line for line in code.splitlines() if not line.startswith("from "))
     nonce = object()
-    settings = run_settings(code, CSP=type("CSP", (), {"NONCE": nonce}), NONCE=nonce)
+    settings = run_in_project(code, CSP=type("CSP", (), {"NONCE": nonce}), NONCE=nonce)
 
     expected = {
         name: [nonce if s is compat.NONCE else s for s in sources]
@@ -150,7 +142,7 @@ def test_settings_code_runs_and_holds_the_policy(core):
 def test_settings_code_of_this_line_runs_as_written_and_matches_the_live_settings():
     """The "you are here" column, imports included, configures what this site runs."""
     policy = conf.strict_policy()
-    settings = run_settings(migration.settings_code(policy, core=compat.HAS_BUILTIN_CSP))
+    settings = run_in_project(migration.settings_code(policy, core=compat.HAS_BUILTIN_CSP))
 
     assert settings[compat.CSP_SETTING] == compat.csp_settings(policy)[compat.CSP_SETTING]
     assert compat.CSP_MIDDLEWARE in settings["MIDDLEWARE"]
@@ -165,54 +157,6 @@ def test_settings_code_writes_the_report_only_policy_too():
     assert not code.startswith("from ")
 
 
-@pytest.mark.parametrize(
-    ("value", "code"),
-    [
-        ([], "[]"),
-        ({}, "{}"),
-        ("a", '"a"'),
-        ('say "hi"', "'say \"hi\"'"),
-        (..., "..."),
-        (True, "True"),
-        (["a", ...], '["a", ...]'),
-        (["x" * 80], '[\n    "' + "x" * 80 + '",\n]'),
-        ({"k": ["v"]}, '{\n    "k": ["v"],\n}'),
-        ([["a"]], '[\n    ["a"],\n]'),
-    ],
-)
-def test_python_literal(value, code):
-    assert migration.python_literal(value) == code
-
-
-def test_diff_renames_settings_middleware_processor_and_nonce():
-    policy = conf.strict_policy()
-    before = migration.settings_code(policy, core=False)
-    after = migration.settings_code(policy, core=True)
-    lines = migration.diff_lines(before, after)
-
-    assert [line.text for line in lines] == list(
-        difflib.unified_diff(
-            before.splitlines(),
-            after.splitlines(),
-            f"settings.py ({migration.BEFORE_LABEL})",
-            f"settings.py ({migration.AFTER_LABEL})",
-            lineterm="",
-        )
-    )
-    removed = {line.text for line in lines if line.css == "diff-del"}
-    added = {line.text for line in lines if line.css == "diff-add"}
-    assert "-from csp.constants import NONCE" in removed
-    assert "+from django.utils.csp import CSP" in added
-    assert '-INSTALLED_APPS += ["csp"]' in removed
-    assert '-    "csp.middleware.CSPMiddleware",' in removed
-    assert '+    "django.middleware.csp.ContentSecurityPolicyMiddleware",' in added
-    assert "-CONTENT_SECURITY_POLICY = {" in removed
-    assert "+SECURE_CSP = {" in added
-    assert '+    "script-src": [CSP.NONCE, "\'strict-dynamic\'"],' in added
-    assert not any("csp.constants" in text or "CSPMiddleware" in text for text in added)
-    assert [line.css for line in lines[:3]] == ["diff-file", "diff-file", "diff-hunk"]
-
-
 def test_site_policies_are_the_configured_ones():
     assert migration.site_policies() == (compat.configured_policies()["enforce"], None)
 
@@ -225,111 +169,64 @@ def test_site_policies_fall_back_to_the_strict_policy():
 # -- The page ------------------------------------------------------------------------
 
 
-class MigratePageTests(TestCase):
-    def get(self) -> str:
-        """Return the page's <main>: the frame beside it shows this template's source."""
-        response = self.client.get(URL)
-        assert response.status_code == 200
-        self.response = response
-        html = response.text
-        return html[html.index('<main class="site-main">') : html.index("</main>")]
+def both_columns() -> tuple[str, str]:
+    enforce, report_only = migration.site_policies()
+    return (
+        migration.settings_code(enforce, report_only=report_only, core=False),
+        migration.settings_code(enforce, report_only=report_only, core=True),
+    )
 
-    def column(self, html: str, column_id: str) -> str:
-        match = re.search(rf'<li class="room" id="settings-{column_id}"(.*?)</li>', html, re.S)
-        assert match, column_id
-        return match.group(0)
 
-    def test_served_under_the_strict_csp(self):
-        self.get()
-        html = self.response.text
+class MigratePageTests(MigrationPageChecks, TestCase):
+    url = reverse("django_six_demos_csp:migrate")
+    room_url_name = "django_six_demos_csp:index"
+    feature = "csp"
+    labels = migration.LABELS
+    on_core = compat.HAS_BUILTIN_CSP
+    howto = DOCS / "howto" / "migrate-django-csp.rst"
+    howto_table = "csp-changes"
 
-        [nonce] = header_nonces(self.response)
-        assert page_nonces(html) == {nonce}
-        assert "style=" not in html
-        assert not re.search(r"<[^>]*\son[a-z]+=", html)
-        assert "<script>" not in html
+    def setUp(self):
+        self.before, self.after = both_columns()
 
-    def test_get_only(self):
-        response = self.client.post(URL)
+    def test_the_backport_line_names_its_nonce_processor(self):
+        page = self.get()
 
-        assert response.status_code == 405
-        assert "Content-Security-Policy" in response.headers
+        if not compat.HAS_BUILTIN_CSP:
+            assert "<code>django_six_demos.context_processors.csp_nonce</code>" in page
+        assert "<script>" not in self.response.text
 
-    def test_names_the_stack_serving_csp_here(self):
-        html = self.get()
+    def test_columns_hold_each_stacks_settings(self):
+        page = self.get()
 
-        source = compat.feature_source("csp")
-        if compat.HAS_BUILTIN_CSP:
-            assert f'<strong class="source-core">Django {source.version} (core)</strong>' in html
-            assert "already past the migration" in html
-        else:
-            label = f"django-csp {source.version}"
-            assert f'<strong class="source-package">{label}</strong>' in html
-            assert "<code>django_six_demos.context_processors.csp_nonce</code>" in html
-
-    def test_shows_both_settings_blocks_highlighted(self):
-        html = self.get()
-
-        before, after = self.column(html, "before"), self.column(html, "after")
-        assert migration.BEFORE_LABEL in before
-        assert migration.AFTER_LABEL in after
-        for column in (before, after):
-            assert '<div class="source-code">' in column
+        before, after = self.column(page, "before"), self.column(page, "after")
         assert "CONTENT_SECURITY_POLICY" in before
         assert "CSPMiddleware" in before
         assert "SECURE_CSP" in after
         assert "ContentSecurityPolicyMiddleware" in after
         assert "csp.constants" not in after
 
-    def test_diff_is_that_of_the_policy_this_site_runs(self):
-        html = self.get()
-
-        enforce, report_only = migration.site_policies()
-        diff = migration.diff_lines(
-            migration.settings_code(enforce, report_only=report_only, core=False),
-            migration.settings_code(enforce, report_only=report_only, core=True),
-        )
-        shown = re.findall(r'<span class="(diff-[a-z]+)">(.*?)</span>', html)
-        assert shown == [(line.css, escape(line.text)) for line in diff]
-
     def test_settings_follow_the_configured_policy(self):
         policy = {**conf.strict_policy(), "report-uri": ["/somewhere/else/"]}
         with override_settings(**compat.csp_settings(policy, report_only=policy)):
-            html = self.get()
+            page = self.get()
 
-        assert "-        &quot;report-uri&quot;: [&quot;/somewhere/else/&quot;]," in html
-        assert "+    &quot;report-uri&quot;: [&quot;/somewhere/else/&quot;]," in html
-        assert "SECURE_CSP_REPORT_ONLY" in self.column(html, "after")
-        assert "CONTENT_SECURITY_POLICY_REPORT_ONLY" in self.column(html, "before")
-
-    def test_marks_you_are_here_on_the_running_stack(self):
-        html = self.get()
-
-        here, there = ("after", "before") if compat.HAS_BUILTIN_CSP else ("before", "after")
-        assert html.count("You are here") == 1
-        assert "You are here" in self.column(html, here)
-        assert 'aria-current="location"' in self.column(html, here)
-        assert 'aria-current="location"' not in self.column(html, there)
+        assert "-        &quot;report-uri&quot;: [&quot;/somewhere/else/&quot;]," in page
+        assert "+    &quot;report-uri&quot;: [&quot;/somewhere/else/&quot;]," in page
+        assert "SECURE_CSP_REPORT_ONLY" in self.column(page, "after")
+        assert "CONTENT_SECURITY_POLICY_REPORT_ONLY" in self.column(page, "before")
 
     def test_lists_the_translation_table(self):
-        html = self.get()
+        page = self.get()
 
-        assert html.count("<tr>") == len(migration.CHANGES) + 1
-        assert "<td><code>{% load csp %}{% script %}…{% endscript %}</code></td>" in html
+        assert "<td><code>{% load csp %}{% script %}…{% endscript %}</code></td>" in page
         assert (
             "<td><code>&lt;script nonce=&quot;{{ csp_nonce }}&quot;&gt;…&lt;/script&gt;</code></td>"
-            in html
+            in page
         )
-        assert "<td><code>@csp_exempt()</code></td>" in html
-        assert "django_six_demos.W006" in html
-        assert "security.W027" in html
-
-    def test_links_back_to_the_room_home_and_score(self):
-        html = self.get()
-
-        assert f'href="{reverse("django_six_demos_csp:index")}"' in html
-        assert f'href="{reverse("django_six_demos_index")}"' in html
-        assert f'href="{reverse("django_six_demos_csp:score")}"' in html
+        assert "<td><code>@csp_exempt()</code></td>" in page
+        assert "django_six_demos.W006" in page
+        assert "security.W027" in page
 
 
 # -- The translation table is true on this line --------------------------------------------
@@ -426,7 +323,7 @@ class RequestNonceTranslationTests(SimpleTestCase):
 
 class DecoratorTranslationTests(SimpleTestCase):
     def policy(self, response, header="Content-Security-Policy"):
-        return parse_csp(response.headers[header]) if header in response.headers else None
+        return parse(response.headers[header]) if header in response.headers else None
 
     @only_on_core
     def test_csp_override_with_the_site_policy_is_csp_replace(self):
@@ -503,38 +400,21 @@ class BehaviourTranslationTests(SimpleTestCase):
 
 # -- The how-to says what the page says ----------------------------------------------------
 
+HOWTO = DOCS / "howto" / "migrate-django-csp.rst"
+
 
 def test_howto_shows_the_generated_settings_diff():
-    [block] = [
-        block
-        for block in directives(HOWTO, "code-block")
-        if block.options.get("name") == "settings-diff"
-    ]
+    block = howto_block(HOWTO, "code-block", "settings-diff")
     shown = [line[3:] for line in block.content if line.strip()]
     policy = conf.strict_policy()
-    diff = migration.diff_lines(
-        migration.settings_code(policy, core=False), migration.settings_code(policy, core=True)
+    diff = settings_diff(
+        migration.settings_code(policy, core=False),
+        migration.settings_code(policy, core=True),
+        migration.LABELS,
     )
 
     # A blank context line is blank in the page too.
     assert shown == [line.text.rstrip() for line in diff if line.text.strip()]
-
-
-def test_howto_lists_the_changes_of_the_page():
-    [table] = [
-        table
-        for table in directives(HOWTO, "list-table")
-        if table.options.get("name") == "csp-changes"
-    ]
-    header, *rows = list_table_rows(table)
-
-    assert header == ["With django-csp", "With Django 6.0 and later", "Why"]
-    assert [(before, after) for before, after, _ in rows] == [
-        (f"``{change.before}``", f"``{change.after}``")
-        if change.is_code
-        else (change.before, change.after)
-        for change in migration.CHANGES
-    ]
 
 
 def test_howto_is_in_the_howto_toctree():

@@ -4,7 +4,7 @@
   header's nonce is the one every ``nonce=`` attribute of the page carries;
 - a response that never prints the nonce carries the policy without one;
 - the header the running stack sends parses to the directives the other
-  stack's settings hold, as ``compat.csp_settings_for()`` writes them.
+  stack's settings hold, as ``csp_settings_for()`` writes them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from django_six_demos import compat
-from tests.csp_utils import header_nonces, page_nonces, parse_csp
+from django_six_demos.csp import migration
+from django_six_demos.csp_header import parse
+from tests.csp_utils import header_nonces, page_nonces
 
 PAGE = reverse("django_six_demos_csp:index")
 REQUESTS = 1_000
@@ -87,7 +89,7 @@ class NonceTests(TestCase):
         response = self.client.post(PAGE)
 
         assert response.status_code == 405
-        policy = parse_csp(response.headers["Content-Security-Policy"])
+        policy = parse(response.headers["Content-Security-Policy"])
         assert policy["script-src"] == ["'strict-dynamic'"]
         assert header_nonces(response) == []
 
@@ -121,14 +123,14 @@ class SameDirectivesOnBothStacksTests(TestCase):
     """The header sent here and the other stack's settings describe one policy."""
 
     def sent(self, path: str = PAGE) -> dict[str, set[str]]:
-        return normalised(parse_csp(self.client.get(path).headers["Content-Security-Policy"]))
+        return normalised(parse(self.client.get(path).headers["Content-Security-Policy"]))
 
     def test_the_header_parses_to_the_directives_of_the_other_stacks_settings(self):
         policy = compat.configured_policies()["enforce"]
         other = not compat.HAS_BUILTIN_CSP
 
         assert self.sent() == settings_directives(
-            compat.csp_settings_for(policy, core=other), core=other
+            migration.csp_settings_for(policy, core=other), core=other
         )
 
     def test_and_to_the_directives_of_this_stacks_settings(self):
@@ -136,15 +138,15 @@ class SameDirectivesOnBothStacksTests(TestCase):
         here = compat.HAS_BUILTIN_CSP
 
         assert self.sent() == settings_directives(
-            compat.csp_settings_for(policy, core=here), core=here
+            migration.csp_settings_for(policy, core=here), core=here
         )
 
     def test_both_stacks_settings_hold_the_same_directives(self):
         policy = compat.configured_policies()["enforce"]
 
         assert settings_directives(
-            compat.csp_settings_for(policy, core=True), core=True
-        ) == settings_directives(compat.csp_settings_for(policy, core=False), core=False)
+            migration.csp_settings_for(policy, core=True), core=True
+        ) == settings_directives(migration.csp_settings_for(policy, core=False), core=False)
 
     def test_the_policy_has_its_nonce_in_script_src(self):
         assert self.sent()["script-src"] == {ANY_NONCE, "'strict-dynamic'"}
@@ -154,8 +156,8 @@ class SameDirectivesOnBothStacksTests(TestCase):
         with override_settings(**compat.csp_settings(policy, report_only=policy)):
             response = self.client.get(PAGE)
 
-        enforced = parse_csp(response.headers["Content-Security-Policy"])
-        reported = parse_csp(response.headers["Content-Security-Policy-Report-Only"])
+        enforced = parse(response.headers["Content-Security-Policy"])
+        reported = parse(response.headers["Content-Security-Policy-Report-Only"])
         assert normalised(enforced) == normalised(reported)
         # One nonce per response, whichever header carries it.
         assert header_nonces(response) == header_nonces(

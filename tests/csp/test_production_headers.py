@@ -1,14 +1,8 @@
-"""The example project's production settings, graded offline, on every Django line.
+"""The example project's production headers, graded offline by ``observatory`` on every Django line.
 
-A subprocess runs ``example.settings.production`` (as ``check --deploy`` and
-gunicorn do in ``tests/test_example_project.py``), fetches pages with Django's
-test client over simulated HTTPS, and prints what it got. This process grades
-it with ``scoring``: HTTP Observatory score at least 135 (A+, no negative
-modifier) and no HIGH, MEDIUM or MEDIUM_MAYBE CSP Evaluator finding.
-
-HTTPS is simulated two ways: the test client's ``secure=True`` (TLS in the
-server itself), and ``X-Forwarded-Proto`` with ``DJANGO_BEHIND_PROXY=1`` (TLS
-at a proxy). Nothing leaves the machine.
+A subprocess fetches pages under ``example.settings.production`` over simulated HTTPS (the test
+client's ``secure=True``, or ``X-Forwarded-Proto`` behind a proxy): Observatory score 135 or more
+(A+, no negative modifier), no HIGH, MEDIUM or MEDIUM_MAYBE Evaluator finding.
 """
 
 from __future__ import annotations
@@ -20,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from django_six_demos.csp import scoring
+from tests.csp import observatory
 from tests.test_example_project import manage, production_env
 
 HOST = "demos.example.com"
 # The front door first: the Observatory scans it.
-PAGES = ("/", "/partials/", "/csp/", "/csp/migrate/", "/csp/score/")
+PAGES = ("/", "/partials/", "/csp/", "/csp/headers/", "/csp/migrate/")
 
 FETCH = textwrap.dedent(
     """
@@ -92,8 +86,8 @@ def fetch(data_dir: Path, **env_overrides: str) -> list[dict[str, Any]]:
     return pages
 
 
-def site(page: dict[str, Any]) -> scoring.Site:
-    return scoring.Site(
+def site(page: dict[str, Any]) -> observatory.Site:
+    return observatory.Site(
         headers=[tuple(header) for header in page["headers"]],
         set_cookies=page["cookies"],
         http_route=page["route"],
@@ -121,7 +115,7 @@ def test_http_redirects_to_https_on_the_same_host(pages):
 @pytest.mark.slow
 def test_observatory_scores_at_least_135_with_no_negative_modifier(pages):
     for page in pages:
-        grade = scoring.observatory_grade(site(page))
+        grade = observatory.observatory_grade(site(page))
         modifiers = {test.test: test.modifier for test in grade.tests}
 
         assert grade.score >= 135, (page["path"], modifiers)
@@ -133,7 +127,7 @@ def test_observatory_scores_at_least_135_with_no_negative_modifier(pages):
 @pytest.mark.slow
 def test_observatory_results_of_the_front_door(pages):
     [front] = [page for page in pages if page["path"] == "/"]
-    grade = scoring.observatory_grade(site(front))
+    grade = observatory.observatory_grade(site(front))
 
     assert {test.test: test.result for test in grade.tests} == {
         "content-security-policy": "csp-implemented-with-no-unsafe-default-src-none",
@@ -152,14 +146,18 @@ def test_observatory_results_of_the_front_door(pages):
 
 @pytest.mark.slow
 def test_csp_evaluator_finds_nothing_serious(pages):
-    serious = (scoring.Severity.HIGH, scoring.Severity.MEDIUM, scoring.Severity.MEDIUM_MAYBE)
+    serious = (
+        observatory.Severity.HIGH,
+        observatory.Severity.MEDIUM,
+        observatory.Severity.MEDIUM_MAYBE,
+    )
     for page in pages:
         [policy] = site(page).header_values("Content-Security-Policy")
-        findings = scoring.evaluate_policy(policy)
+        findings = observatory.evaluate_policy(policy)
 
         assert [f for f in findings if f.severity in serious] == [], page["path"]
         # Only the CSP2 fallback hints a CSP3 policy leaves out on purpose.
-        assert {f.check for f in findings if f.severity == scoring.Severity.STRICT_CSP} == {
+        assert {f.check for f in findings if f.severity == observatory.Severity.STRICT_CSP} == {
             "unsafe-inline-fallback",
             "allowlist-fallback",
         }
@@ -169,9 +167,9 @@ def test_csp_evaluator_finds_nothing_serious(pages):
 def test_the_policy_is_the_strict_one_with_its_nonce(pages):
     for page in pages:
         [policy] = site(page).header_values("Content-Security-Policy")
-        parsed = scoring.parse_policy(policy)
+        parsed = observatory.parse_policy(policy)
 
         assert parsed["default-src"] == ["'none'"]
         assert parsed["object-src"] == parsed["base-uri"] == parsed["frame-ancestors"] == ["'none'"]
         [nonce, strict_dynamic] = parsed["script-src"]
-        assert scoring.is_nonce(nonce) and strict_dynamic == "'strict-dynamic'"
+        assert observatory.is_nonce(nonce) and strict_dynamic == "'strict-dynamic'"

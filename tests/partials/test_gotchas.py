@@ -13,22 +13,7 @@ from django.utils.html import escape
 
 from django_six_demos import compat, frame
 from django_six_demos.partials.gotchas import views
-from django_six_demos.partials.gotchas.views import (
-    AFTER,
-    BANNER,
-    BEFORE,
-    CARD,
-    CHILD,
-    CHILD_INCLUDE,
-    INLINE,
-    NAMES,
-    NESTED,
-    NESTED_PARTIALS,
-    NOT_INLINE,
-    PARENT,
-    PARTIAL_ADDRESSES,
-    PARTIAL_TAG,
-)
+from django_six_demos.partials.gotchas.views import DIR, NESTED_PARTIALS, PARTIAL_ADDRESSES
 from tests.csp_utils import header_nonces, page_nonces
 
 URL = reverse("django_six_demos_partials:gotchas")
@@ -36,6 +21,15 @@ NESTED_URL = reverse("django_six_demos_partials:gotcha-nested")
 HTMX = {"HX-Request": "true"}
 BANNER_HTML = '<p class="banner">DjangoCon: talks, sprints, partials.</p>'
 HOSTILE_PARTIALS = ("../../etc/passwd", "nonexistent", "base.html#x")
+PARENT, CHILD, BANNER, CHILD_INCLUDE = (
+    f"{DIR}{name}.html" for name in ("parent", "child", "_banner", "child_include")
+)
+BEFORE, AFTER, CARD, NESTED = (
+    f"{DIR}{name}.html" for name in ("before", "after", "_card", "nested")
+)
+INLINE, NOT_INLINE, NAMES, PARTIAL_TAG = (
+    f"{DIR}{name}.html" for name in ("inline", "not_inline", "names", "partial_tag")
+)
 
 
 def page_template(response: object) -> object:
@@ -228,6 +222,18 @@ class GalleryPageTests(SimpleTestCase):
                     assert f'<pre class="attempt-output">{shown}</pre>' in response.text
                 else:
                     assert f"{attempt.error}: {escape(attempt.message)}" in response.text
+
+    def test_each_case_explains_itself_and_its_fix(self):
+        response = self.client.get(URL)
+
+        assert response.text.count("<strong>Fix:</strong>") == len(response.context["cases"])
+        assert "inheritance is out of scope" in response.text
+
+    def test_page_runs_the_address_guard(self):
+        page = squeeze(self.client.get(URL).text)
+
+        for address in PARTIAL_ADDRESSES:
+            assert f"<code>{address}</code>:resolves</li>" in page
 
     def test_page_shows_this_lines_messages(self):
         response = self.client.get(URL)

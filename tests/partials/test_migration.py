@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-import difflib
-import re
 from typing import Any
 from unittest import mock
 
@@ -15,10 +12,10 @@ from django.urls import reverse
 
 from django_six_demos import compat, conf
 from django_six_demos.partials import migration
-from tests.csp_utils import header_nonces, page_nonces
-from tests.test_docs import DOCS, directives, list_table_rows
+from django_six_demos.settings_code import settings_diff
+from tests.migration_pages import MigrationPageChecks, howto_block, run_settings
+from tests.test_docs import DOCS
 
-URL = reverse("django_six_demos_partials:migrate")
 HOWTO = DOCS / "howto" / "migrate-template-partials.rst"
 
 CACHED = (
@@ -118,12 +115,6 @@ def test_backport_is_left_out_when_not_importable():
 # -- The settings as Python source -----------------------------------------------
 
 
-def run_settings(code: str) -> dict[str, Any]:
-    namespace: dict[str, Any] = {}
-    exec(compile(code, "settings.py", "exec"), namespace)  # only our own literals
-    return namespace
-
-
 @pytest.mark.parametrize("core", [True, False])
 def test_settings_code_is_python_holding_partials_settings(core):
     settings = run_settings(migration.settings_code(core=core))
@@ -135,45 +126,17 @@ def test_settings_code_is_python_holding_partials_settings(core):
     assert backend["OPTIONS"] == {"loaders": pieces["loaders"], "builtins": pieces["builtins"]}
 
 
-@pytest.mark.parametrize(
-    ("value", "code"),
-    [
-        ([], "[]"),
-        ((), "()"),
-        ({}, "{}"),
-        ("a", '"a"'),
-        ('say "hi"', "'say \"hi\"'"),
-        (..., "..."),
-        (True, "True"),
-        (["a"], '[\n    "a",\n]'),
-        (("a", ["b"]), '(\n    "a",\n    [\n        "b",\n    ],\n)'),
-        ({"k": [1]}, '{\n    "k": [\n        1,\n    ],\n}'),
-    ],
-)
-def test_python_literal(value, code):
-    assert migration.python_literal(value) == code
-    assert ast.literal_eval(code) == value
-
-
 def test_diff_removes_the_app_the_loader_and_the_builtin():
-    before = migration.settings_code(core=False)
-    after = migration.settings_code(core=True)
-    lines = migration.diff_lines(before, after)
-
-    assert [line.text for line in lines] == list(
-        difflib.unified_diff(
-            before.splitlines(),
-            after.splitlines(),
-            f"settings.py ({migration.BEFORE_LABEL})",
-            f"settings.py ({migration.AFTER_LABEL})",
-            lineterm="",
-        )
+    lines = settings_diff(
+        migration.settings_code(core=False), migration.settings_code(core=True), migration.LABELS
     )
+
     removed = {line.text for line in lines if line.css == "diff-del"}
     added = {line.text for line in lines if line.css == "diff-add"}
-    assert '-    "template_partials.apps.SimpleAppConfig",' in removed
+    assert '-INSTALLED_APPS = [..., "template_partials.apps.SimpleAppConfig"]' in removed
+    assert "+INSTALLED_APPS = [...]" in added
     assert '-                    "template_partials.loader.Loader",' in removed
-    assert '-                "template_partials.templatetags.partials",' in removed
+    assert '-            "builtins": ["template_partials.templatetags.partials"],' in removed
     assert '+            "builtins": [],' in added
     assert not any("template_partials" in text for text in added)
     assert [line.css for line in lines[:3]] == ["diff-file", "diff-file", "diff-hunk"]
@@ -182,88 +145,35 @@ def test_diff_removes_the_app_the_loader_and_the_builtin():
 # -- The page ----------------------------------------------------------------------
 
 
-class MigratePageTests(TestCase):
-    def get(self) -> str:
-        """Return the page's <main>: the frame beside it shows this template's source."""
-        response = self.client.get(URL)
-        assert response.status_code == 200
-        self.response = response
-        html = response.text
-        return html[html.index('<main class="site-main">') : html.index("</main>")]
+class MigratePageTests(MigrationPageChecks, TestCase):
+    url = reverse("django_six_demos_partials:migrate")
+    room_url_name = "django_six_demos_partials:index"
+    feature = "partials"
+    labels = migration.LABELS
+    on_core = compat.HAS_BUILTIN_PARTIALS
+    howto = HOWTO
+    howto_table = "template-changes"
+    before = migration.settings_code(core=False)
+    after = migration.settings_code(core=True)
 
-    def column(self, html: str, column_id: str) -> str:
-        match = re.search(rf'<li class="room" id="settings-{column_id}"(.*?)</li>', html, re.S)
-        assert match, column_id
-        return match.group(0)
+    def test_columns_hold_each_stacks_settings(self):
+        page = self.get()
 
-    def test_served_under_the_strict_csp(self):
-        self.get()
-        html = self.response.text
-
-        [nonce] = header_nonces(self.response)
-        assert page_nonces(html) == {nonce}
-        assert "style=" not in html
-        assert not re.search(r"<[^>]*\son[a-z]+=", html)
-
-    def test_get_only(self):
-        assert self.client.post(URL).status_code == 405
-
-    def test_names_the_stack_serving_partials_here(self):
-        html = self.get()
-
-        source = compat.feature_source("partials")
-        if compat.HAS_BUILTIN_PARTIALS:
-            assert f'<strong class="source-core">Django {source.version} (core)</strong>' in html
-        else:
-            label = f"django-template-partials {source.version}"
-            assert f'<strong class="source-package">{label}</strong>' in html
-
-    def test_shows_both_settings_blocks_highlighted(self):
-        html = self.get()
-
-        before, after = self.column(html, "before"), self.column(html, "after")
-        assert migration.BEFORE_LABEL in before
-        assert migration.AFTER_LABEL in after
+        before, after = self.column(page, "before"), self.column(page, "after")
         for column in (before, after):
-            assert '<div class="source-code">' in column
             assert "django.template.loaders.cached.Loader" in column
         assert "template_partials.loader.Loader" in before
         assert "template_partials.apps.SimpleAppConfig" in before
         assert "template_partials" not in after
 
-    def test_shows_the_settings_diff(self):
-        html = self.get()
-
-        assert (
-            '<span class="diff-del">-    &quot;template_partials.apps.SimpleAppConfig&quot;,</span>'
-            in html
-        )
-        assert '<span class="diff-add">+            &quot;builtins&quot;: [],</span>' in html
-        assert '<pre class="diff">' in html
-
-    def test_marks_you_are_here_on_the_running_stack(self):
-        html = self.get()
-
-        here, there = ("after", "before") if compat.HAS_BUILTIN_PARTIALS else ("before", "after")
-        assert html.count("You are here") == 1
-        assert "You are here" in self.column(html, here)
-        assert 'aria-current="location"' in self.column(html, here)
-        assert 'aria-current="location"' not in self.column(html, there)
-
     def test_lists_the_template_changes(self):
-        html = self.get()
+        page = self.get()
 
-        assert "<td><code>{% load partials %}</code></td>\n" in html
-        assert "<em>Remove it</em>" in html
-        assert "<code>{% partialdef name %}…{% endpartialdef %}</code>" in html
-        assert "<code>&quot;page.html#name&quot;</code>" in html
-        assert "django_six_demos.W003" in html
-
-    def test_links_back_to_the_room_and_home(self):
-        html = self.get()
-
-        assert f'href="{reverse("django_six_demos_partials:index")}"' in html
-        assert f'href="{reverse("django_six_demos_index")}"' in html
+        assert "<td><code>{% load partials %}</code></td>\n" in page
+        assert "<em>Remove it</em>" in page
+        assert "<code>{% partialdef name %}…{% endpartialdef %}</code>" in page
+        assert '<code>"page.html#name"</code>' in page
+        assert "django_six_demos.W003" in page
 
 
 # -- The template changes are true on this line --------------------------------------
@@ -335,31 +245,10 @@ class BackportTemplateTests(SimpleTestCase):
 
 
 def test_howto_shows_the_generated_settings_diff():
-    [block] = [
-        block
-        for block in directives(HOWTO, "code-block")
-        if block.options.get("name") == "settings-diff"
-    ]
+    block = howto_block(HOWTO, "code-block", "settings-diff")
     shown = [line[3:] for line in block.content if line.strip()]
-    diff = migration.diff_lines(
-        migration.settings_code(core=False), migration.settings_code(core=True)
+    diff = settings_diff(
+        migration.settings_code(core=False), migration.settings_code(core=True), migration.LABELS
     )
 
     assert shown == [line.text.rstrip() for line in diff]
-
-
-def test_howto_lists_the_template_changes_of_the_page():
-    [table] = [
-        table
-        for table in directives(HOWTO, "list-table")
-        if table.options.get("name") == "template-changes"
-    ]
-    header, *rows = list_table_rows(table)
-
-    assert header == ["With django-template-partials", "With Django 6.0 and later", "Why"]
-    assert [(before, after) for before, after, _ in rows] == [
-        (f"``{change.before}``", f"``{change.after}``" if change.after else "Remove it")
-        if change.is_code
-        else (change.before, change.after)
-        for change in migration.TEMPLATE_CHANGES
-    ]

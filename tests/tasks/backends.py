@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from django_six_demos import compat, conf
+from django_six_demos.tasks import rq as tasks_rq
 
 
 def on_rq() -> bool:
@@ -67,7 +68,7 @@ def rq_worker(**kwargs: Any) -> Any:
     import django_rq
 
     return django_rq.get_worker(
-        *_queues(), job_class=conf.RQ_JOB_CLASS, worker_class="rq.worker.SimpleWorker", **kwargs
+        *_queues(), job_class=tasks_rq.RQ_JOB_CLASS, worker_class="rq.worker.SimpleWorker", **kwargs
     )
 
 

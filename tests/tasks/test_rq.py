@@ -23,7 +23,8 @@ from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from django_six_demos import compat, conf
+from django_six_demos import compat
+from django_six_demos.tasks import rq as tasks_rq
 from django_six_demos.tasks.tasks import fail_on_demand, report_attempt, send_acceptance_emails
 from tests.tasks.backends import get_result, rq_only, rq_worker, run_worker, stored_ids
 from tests.tasks.test_tasks import make_conference
@@ -85,7 +86,7 @@ class RoomOnRQTests(TestCase):
         assert f"<code>{WORKER_COMMAND}</code>" in text
 
     def test_the_worker_command_is_the_documented_one(self):
-        assert shlex.join(["python", "manage.py", *conf.rq_worker_command()]) == WORKER_COMMAND
+        assert shlex.join(["python", "manage.py", *tasks_rq.rq_worker_command()]) == WORKER_COMMAND
 
 
 class ThroughRedisTests(TransactionTestCase):
@@ -217,7 +218,7 @@ class LimitsTests(TestCase):
 
         rq_worker().work(burst=True, with_scheduler=True, logging_level="WARNING")
         assert get_result(result.id).status == compat.TaskResultStatus.SUCCESSFUL
-        assert "--with-scheduler" in conf.rq_worker_command(with_scheduler=True)
+        assert "--with-scheduler" in tasks_rq.rq_worker_command(with_scheduler=True)
 
     def test_a_successful_result_is_kept_500_seconds_a_failed_one_a_year(self):
         import django_rq
@@ -240,12 +241,12 @@ class LimitsTests(TestCase):
             return [m.msg for m in run_checks() if m.level >= 40]
 
         assert errors() == []
-        apps = [app for app in settings.INSTALLED_APPS if app != conf.RQ_APP]
+        apps = [app for app in settings.INSTALLED_APPS if app != tasks_rq.RQ_APP]
         with override_settings(INSTALLED_APPS=apps):
             assert errors() == [
                 "RQBackend configured as django_tasks_rq backend, but django_rq app not installed"
             ]
-        queues = conf.rq_task_settings(settings.TEST_REDIS_URL, queues=["default"])
+        queues = tasks_rq.rq_task_settings(settings.TEST_REDIS_URL, queues=["default"])
         with override_settings(RQ_QUEUES=queues["RQ_QUEUES"]):
             assert sorted(errors()) == [
                 "'emails' is not configured for django-rq",
@@ -290,7 +291,7 @@ def test_the_documented_rqworker_command_runs_the_demo_tasks(tmp_path: Path) -> 
 
     # As documented, plus --burst: work until the queues are empty, then exit.
     worker = subprocess.run(
-        [sys.executable, str(MANAGE_PY), *conf.rq_worker_command(), "--burst"],
+        [sys.executable, str(MANAGE_PY), *tasks_rq.rq_worker_command(), "--burst"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -339,7 +340,7 @@ def test_the_tests_use_their_own_database_on_the_configured_redis_server() -> No
 
     assert used.netloc == configured.netloc
     assert used.path == f"/{os.environ.get('DEMOS_TEST_REDIS_DB', '15')}"
-    expected = conf.rq_task_settings(settings.TEST_REDIS_URL)
+    expected = tasks_rq.rq_task_settings(settings.TEST_REDIS_URL)
     assert expected["TASKS"] == settings.TASKS
     assert expected["RQ_QUEUES"] == getattr(settings, "RQ_QUEUES", None)
-    assert conf.RQ_APP in settings.INSTALLED_APPS
+    assert tasks_rq.RQ_APP in settings.INSTALLED_APPS

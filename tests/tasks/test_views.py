@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.test import Client, SimpleTestCase, TestCase, TransactionTestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
+from django_htmx.http import HTMX_STOP_POLLING
 from django_tasks_db.models import DBTaskResult
 
 from django_six_demos import compat, conf
@@ -32,7 +33,6 @@ from django_six_demos.tasks.tasks import (
 from django_six_demos.tasks.views import (
     EMAILS_RATE,
     EXPORT_RATE,
-    HTMX_STOP_POLLING,
     INDEX,
     REENQUEUE_RATE,
     SMALL_TASK_RATE,

@@ -134,8 +134,10 @@ if os.environ.get("EXAMPLE_QUEUE_DB") == "1" and not os.environ.get("DATABASE_UR
 # A queue several machines can share: RQ on Redis (django-tasks-rq) instead of
 # the database. Configuration only; the demos' code stays the same.
 if os.environ.get("REDIS_URL"):
-    INSTALLED_APPS += [conf.RQ_APP]
-    globals().update(conf.rq_task_settings(os.environ["REDIS_URL"]))
+    from django_six_demos.tasks import rq
+
+    INSTALLED_APPS += [rq.RQ_APP]
+    globals().update(rq.rq_task_settings(os.environ["REDIS_URL"]))
     # The rate limits' counts too (django-ratelimit uses the default cache):
     # one Redis shared by every process holds each limit exactly, where
     # Django's default LocMemCache counts once per process.

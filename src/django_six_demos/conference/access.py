@@ -58,9 +58,7 @@ def writable_talks(user: AnyUser, speaker: Speaker | None = None) -> QuerySet[Ta
 def readable_speakers(user: AnyUser, speaker: Speaker | None = None) -> QuerySet[Speaker]:
     """Speakers with a talk ``user`` may read, and their own profile; staff see all.
 
-    A speaker whose talks are all unpublished is not announced yet: listing
-    them would tell strangers who submitted. Staff manage every speaker,
-    including those without a talk so far.
+    A speaker whose talks are all unpublished is not announced: that would say who submitted.
     """
     if is_staff(user):
         return Speaker.objects.all()

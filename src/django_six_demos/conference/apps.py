@@ -1,4 +1,4 @@
-"""The shared conference domain (speakers and talks) every demo uses."""
+"""The shared conference domain (speakers and talks) every demo uses; not a demo."""
 
 from __future__ import annotations
 

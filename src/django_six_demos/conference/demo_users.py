@@ -1,7 +1,6 @@
 """The demo users ``demos_seed`` creates, with their public passwords.
 
-A module of its own, free of models, so that the deploy check
-(``django_six_demos.E015``) and the ``demo`` command can read the list cheaply.
+Free of models, so the deploy check and the ``demo`` command can import it cheaply.
 """
 
 from __future__ import annotations

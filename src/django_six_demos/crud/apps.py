@@ -1,18 +1,29 @@
-"""The Neapolitan CRUD demo room."""
+"""The Neapolitan CRUD demo: one ``CRUDView`` per model, with permissions and filters."""
 
 from __future__ import annotations
 
-from django.apps import AppConfig
-from django.core import checks
+from django_six_demos.demo import DemoConfig, Source, package
 
 
-class CrudDemoConfig(AppConfig):
+class CrudDemoConfig(DemoConfig):
     name = "django_six_demos.crud"
     # An explicit label: the default ("crud") could clash with other apps.
     label = "django_six_demos_crud"
     verbose_name = "Neapolitan CRUD views demo"
+    title = "Neapolitan CRUD views"
+    summary = (
+        "List, detail, create, update and delete from one CRUDView, with "
+        "permissions, filtering and htmx partials."
+    )
+    url_prefix = "crud/"
+    # neapolitan reverses bare URL names: this demo's URLs have no namespace.
+    index_url_name = "demos-crud-index"
+    order = 5
+    extra_apps = ("neapolitan",)
+    requires = {
+        "neapolitan": "pip install neapolitan",
+        "django_filters": "pip install django-filter",
+    }
 
-    def ready(self) -> None:
-        from django_six_demos.checks import check_crud_requirements
-
-        checks.register(checks.Tags.models)(check_crud_requirements)
+    def sources(self) -> list[Source]:
+        return [package("CRUD views", "neapolitan"), package("Filtering", "django-filter")]

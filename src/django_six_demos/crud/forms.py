@@ -1,8 +1,7 @@
-"""Forms of the CRUD demo: one per audience, as neapolitan issue #18 suggests.
+"""Forms of the CRUD demo: one per audience (neapolitan issue #18).
 
-A speaker edits a talk's content; staff also choose its speaker and decide its
-status. The limits here are the form's, so that bad input becomes a form error
-(an over-long abstract, a duration of a week) before the database sees it.
+Staff also choose a talk's speaker and status. The limits are the form's, so that
+bad input is a form error before the database sees it.
 """
 
 from __future__ import annotations
@@ -36,8 +35,7 @@ class TalkForm(TalkModelForm):
         max_length=ABSTRACT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
-    # The model's validators bound the duration too, but only when the model
-    # is validated; the form field's bounds also reach the HTML input.
+    # The form field's bounds also reach the HTML input.
     duration = forms.IntegerField(min_value=5, max_value=180, help_text="Length in minutes.")
 
     class Meta:
@@ -71,13 +69,9 @@ ModelT = TypeVar("ModelT", bound=models.Model)
 
 
 def unique_slug(model: type[ModelT], text: str, *, fallback: str) -> str:
-    """Return a slug for ``text`` that no ``model`` row uses yet.
+    """Return a slug for ``text`` that no ``model`` row uses yet (``a-title``, ``a-title-2``...).
 
-    ``slugify()`` keeps ASCII letters, digits and dashes: a title of only
-    other characters gets ``fallback``. Taken slugs get ``-2``, ``-3``...
-
-    >>> unique_slug(Talk, "Fetch modes!", fallback="talk")
-    'fetch-modes'
+    A text without ASCII letters or digits gets ``fallback``.
     """
     field = model._meta.get_field("slug")
     assert isinstance(field, models.SlugField) and field.max_length

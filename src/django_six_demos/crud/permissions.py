@@ -1,19 +1,7 @@
-"""Who may do what in the CRUD demo: neapolitan's ``CRUDView`` checks nothing itself.
+"""Who may do what in the CRUD demo: neapolitan's ``CRUDView`` checks no permissions itself.
 
-neapolitan leaves permissions to the project (neapolitan issues #5 and #36).
-``RolePermissionMixin`` adds them per role, in front of the handlers:
-
-- anonymous visitors may list and read; any other role sends them to sign in;
-- each view says who may create, and which rows a user may read and change,
-  as querysets: a row outside the readable queryset is a 404, a row the user
-  may read but not change is a 403;
-- ``HX-Request`` only chooses how an answer is shaped, never whether it is
-  allowed: htmx requests pass the same checks;
-- behind those checks, saves and deletes are rate-limited per user and per
-  address (``over_the_write_limit()``, through ``django_six_demos.limits``).
-
-The rules of the demo itself (a speaker's own talks, staff do everything) are
-every room's: ``django_six_demos.conference.access``.
+``RolePermissionMixin`` checks each role before its handler (neapolitan issues #5 and #36);
+the rules themselves are every room's, in ``django_six_demos.conference.access``.
 """
 
 from __future__ import annotations
@@ -22,14 +10,14 @@ from typing import Any, ClassVar, Final
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
-from django_htmx.middleware import HtmxDetails
 from neapolitan.views import Role  # type: ignore[import-untyped]
 
 from django_six_demos import limits
+from django_six_demos.htmx import HtmxHttpRequest
 
 FORBIDDEN_TEMPLATE: Final = "django_six_demos/crud/forbidden.html"
 # Roles that change a row: the object comes from the writable queryset.
@@ -40,17 +28,10 @@ WRITE_RATE: Final = limits.Rate(per_user="10/m", per_ip="100/h")
 WRITE_GROUP: Final = "crud-write"
 
 
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
 class RolePermissionMixin:
     """Per-role permissions for a neapolitan ``CRUDView``; put it first in the bases.
 
-    Subclasses implement ``may_create()``, ``readable_queryset()`` and
-    ``writable_queryset()``; ``may_change(obj)`` answers the same question
-    as the writable queryset for a row already loaded (the templates use it to
-    show only the buttons that will work).
+    Subclasses give ``may_create()``, ``may_change()`` and the readable and writable querysets.
     """
 
     # Roles anonymous visitors may use.
@@ -94,8 +75,7 @@ class RolePermissionMixin:
                 response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
             except PermissionDenied as error:
                 response = self.forbidden(str(error) or self.forbidden_message)
-        # The htmx and plain answers differ (a partial, a client redirect): a
-        # cache must keep them apart.
+        # htmx gets other answers (a partial, a client redirect): caches must keep them apart.
         patch_vary_headers(response, ("HX-Request",))
         return response
 
@@ -108,8 +88,7 @@ class RolePermissionMixin:
         try:
             obj: Model = super().get_object()  # type: ignore[misc]
         except Http404:
-            # Readable but not writable: say no (403) rather than "not found".
-            # Not even readable: a 404, which does not reveal that it exists.
+            # Readable but not writable: a 403. Not readable: a 404, which hides that it exists.
             key = self.lookup_url_kwarg or self.lookup_field
             if (
                 self.role in CHANGE_ROLES
@@ -122,11 +101,7 @@ class RolePermissionMixin:
         return obj
 
     def over_the_write_limit(self) -> HttpResponseBase | None:
-        """Count one save or delete; past either limit, return the 429 to answer instead.
-
-        Called by the handlers once the role checks and the form have passed,
-        so that refusals and forms with errors are not counted.
-        """
+        """Count one save or delete (after the checks and the form passed); past a limit, a 429."""
         waits = [
             wait
             for key, rate in (("user", WRITE_RATE.per_user), ("ip", WRITE_RATE.per_ip))

@@ -1,8 +1,6 @@
-"""URLs of the CRUD demo.
+"""URLs of the CRUD demo: no ``app_name``, as neapolitan reverses bare ``"<url_base>-<role>"``.
 
-No ``app_name``: neapolitan reverses bare ``"<url_base>-<role>"`` names, so
-nothing in the include chain may add a namespace. Each view's ``url_base``
-("demos-talk", "demos-speaker") keeps its names from clashing with a project's.
+Each view's ``url_base`` ("demos-talk", "demos-speaker") keeps clear of a project's names.
 """
 
 from __future__ import annotations

@@ -1,24 +1,18 @@
-"""Neapolitan CRUD views: one ``CRUDView`` subclass gives list, detail, create,
-update and delete views, and their URLs from ``get_urls()``.
-https://noumenal.es/neapolitan/
+"""Neapolitan CRUD views: one ``CRUDView`` subclass per model gives its five views and URLs.
 
-Every talk and speaker shown comes from ``conference.access.readable_talks()``;
-saves and deletes are rate-limited, and a speaker's talks are capped.
-The talk list keeps a fixed number of queries however many talks there are:
-Django 6.1's fetch modes (``FETCH_PEERS``) load the speakers of a whole page in
-one query; https://docs.djangoproject.com/en/6.1/topics/db/fetch-modes/
+https://noumenal.es/neapolitan/ . The talk list loads its speakers with Django 6.1's
+fetch modes: https://docs.djangoproject.com/en/6.1/topics/db/fetch-modes/
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cached_property
 from typing import Any, ClassVar, Final, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Model, Q, QuerySet
 from django.forms import BaseModelForm
 from django.http import HttpResponseRedirect
@@ -30,7 +24,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 from neapolitan.views import CRUDView, Role  # type: ignore[import-untyped]
 
-from django_six_demos import compat, rooms
+from django_six_demos import compat
 from django_six_demos.conference.access import (
     is_staff,
     readable_speakers,
@@ -41,7 +35,10 @@ from django_six_demos.conference.access import (
 from django_six_demos.conference.models import Speaker, Talk
 from django_six_demos.crud.filters import SpeakerFilterSet, TalkFilterSet
 from django_six_demos.crud.forms import SpeakerForm, StaffTalkForm, TalkForm, unique_slug
-from django_six_demos.crud.permissions import WRITE_RATE, HtmxHttpRequest, RolePermissionMixin
+from django_six_demos.crud.permissions import WRITE_RATE, RolePermissionMixin
+from django_six_demos.demo import demo_for
+from django_six_demos.htmx import HtmxHttpRequest
+from django_six_demos.queries import count_queries
 
 TEMPLATE_DIR: Final = "django_six_demos/crud"
 # The partial each role answers htmx with. Fixed here, never read from the request.
@@ -65,43 +62,42 @@ class ListQueries(NamedTuple):
     naive: int
 
 
-class _QueryCounter:
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute: Callable[..., Any], *args: Any) -> Any:
-        self.count += 1
-        return execute(*args)
-
-
 class DemoCRUDView(RolePermissionMixin, CRUDView):  # type: ignore[misc]
-    """The demo's project-level ``CRUDView``: permissions, our templates, htmx answers.
+    """The project-level ``CRUDView``: permissions, one set of generic templates, htmx answers."""
 
-    - Templates live under ``django_six_demos/crud/`` and extend the demo
-      site's base (neapolitan would look under the model's app and extend a
-      project ``base.html``).
-    - htmx requests get one partial of the same template: the list's
-      ``#rows``, the form's ``#form``, the delete confirmation's ``#confirm``.
-    - After a save or a delete, htmx gets ``HX-Redirect`` (a 302 would be
-      followed inside the XHR and its page swapped into the form).
-    - A form with errors answers 422, which the site's htmx config swaps in.
-    - Saves and deletes count against the rate limits (a 429 past them).
-    """
+    # What the generic templates show that differs per model.
+    columns: ClassVar[tuple[str, ...]]
+    create_label: ClassVar[str]
+    # Shown to anonymous visitors instead of the create button; "" for none.
+    sign_in_label: ClassVar[str] = ""
+    # After "Delete <object>" in the confirmation.
+    deletes_too: ClassVar[str] = ""
+    # The partials of "<model>.html" that the generic templates include.
+    model_partials: ClassVar[tuple[str, ...]] = ("lead", "row", "record")
+
+    @property
+    def parts(self) -> dict[str, str]:
+        name = f"{TEMPLATE_DIR}/{self.model._meta.model_name}.html"
+        return {part: f"{name}#{part}" for part in self.model_partials}
+
+    @property
+    def hidden_filters(self) -> frozenset[str]:
+        return frozenset()
 
     def get_template_names(self) -> list[str]:
-        name = f"{TEMPLATE_DIR}/{self.model._meta.model_name}{self.template_name_suffix}.html"
+        name = f"{TEMPLATE_DIR}/object{self.template_name_suffix}.html"
         partial = HTMX_PARTIALS.get(self.role)
         if self.request.htmx and partial:
             return [f"{name}#{partial}"]
         return [name]
 
     def redirect(self, url: str) -> HttpResponseBase:
+        # htmx would follow a 302 inside its request and swap the next page into the form.
         if self.request.htmx:
             return HttpResponseClientRedirect(url)
         return HttpResponseRedirect(url)
 
     def save_form(self, form: BaseModelForm[Any]) -> Model:
-        """Save a valid form (in a transaction) and return the row."""
         obj: Model = form.save()
         return obj
 
@@ -112,8 +108,7 @@ class DemoCRUDView(RolePermissionMixin, CRUDView):  # type: ignore[misc]
             with transaction.atomic():
                 self.object = self.save_form(form)
         except IntegrityError:
-            # Only a race can get here: another request took the same slug
-            # between unique_slug()'s check and this insert.
+            # A race: another request took the same slug after unique_slug() looked.
             form.add_error(None, "Someone saved at the same moment: please save again.")
             return self.form_invalid(form)
         except ValidationError as error:
@@ -123,6 +118,7 @@ class DemoCRUDView(RolePermissionMixin, CRUDView):  # type: ignore[misc]
         return self.redirect(self.get_success_url())
 
     def form_invalid(self, form: BaseModelForm[Any]) -> TemplateResponse:
+        # 422: the site's htmx config swaps it in, so the errors show in place.
         response: TemplateResponse = super().form_invalid(form)
         response.status_code = 422
         return response
@@ -135,7 +131,7 @@ class DemoCRUDView(RolePermissionMixin, CRUDView):  # type: ignore[misc]
         return self.redirect(self.get_success_url())
 
     def next_url(self) -> str | None:
-        """Return the request's ``next`` (where to go after a delete) if it is local."""
+        """Return the request's ``next`` (where to go after a delete) if it is on this site."""
         data = self.request.POST if self.request.method == "POST" else self.request.GET
         url = data.get("next")
         if url and url_has_allowed_host_and_scheme(
@@ -154,7 +150,7 @@ class DemoCRUDView(RolePermissionMixin, CRUDView):  # type: ignore[misc]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context: dict[str, Any] = super().get_context_data(**kwargs)
-        context["room"] = rooms.ROOMS_BY_SLUG["crud"]
+        context.update(demo_for(__name__).context())
         context["may_create"] = self.request.user.is_authenticated and self.may_create()
         context["list_view_url"] = Role.LIST.reverse(self)
         if self.object is not None:
@@ -162,6 +158,10 @@ class DemoCRUDView(RolePermissionMixin, CRUDView):  # type: ignore[misc]
             context["may_delete"] = self.may_change(self.object, Role.DELETE)
             context["delete_view_url"] = Role.DELETE.reverse(self, self.object)
             context["detail_view_url"] = Role.DETAIL.reverse(self, self.object)
+        if self.role == Role.LIST:
+            context["changeable"] = {
+                obj.pk for obj in self.object_list if self.may_change(obj, Role.UPDATE)
+            }
         if self.role == Role.DELETE:
             context["next"] = self.next_url()
         return context
@@ -175,10 +175,19 @@ class TalkView(DemoCRUDView):
     paginate_by = TALKS_PER_PAGE
     filterset_class = TalkFilterSet
     forbidden_message: ClassVar[str] = "You can change only your own talks."
+    columns = ("Title", "Speaker", "Track", "Level", "Status", "Minutes")
+    create_label = "Propose a talk"
+    sign_in_label = "Sign in to propose a talk"
+    model_partials = (*DemoCRUDView.model_partials, "rows_end", "page_end", "form_lead")
 
     @cached_property
     def speaker(self) -> Speaker | None:
         return speaker_of(self.request.user)
+
+    @property
+    def hidden_filters(self) -> frozenset[str]:
+        # Only signed-in users see talks other than accepted ones.
+        return frozenset() if self.request.user.is_authenticated else frozenset({"status"})
 
     def may_create(self) -> bool:
         return is_staff(self.request.user) or self.speaker is not None
@@ -218,17 +227,15 @@ class TalkView(DemoCRUDView):
         return talk
 
     def paginate_queryset(self, queryset: QuerySet[Talk], page_size: int) -> Page[Talk]:
-        counter = _QueryCounter()
-        with connections[queryset.db].execute_wrapper(counter):
+        with count_queries() as queries:
             page: Page[Talk] = super().paginate_queryset(queryset, page_size)
             talks = list(page.object_list)
-            loaded = counter.count
-            # Load the page's speakers here, where the queries are counted.
-            # Django 6.1: the first access fetches all of them (FETCH_PEERS);
-            # before, select_related() brought them in the same query.
+            loaded = queries.count
+            # Django 6.1: the first access loads every speaker of the page
+            # (FETCH_PEERS); before, select_related() joined them in.
             self.speakers_on_page = {talk.speaker for talk in talks}
         page.object_list = talks
-        self.list_queries = ListQueries(used=counter.count, naive=loaded + len(talks))
+        self.list_queries = ListQueries(used=queries.count, naive=loaded + len(talks))
         return page
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -236,9 +243,6 @@ class TalkView(DemoCRUDView):
         if self.role == Role.LIST:
             context["list_queries"] = self.list_queries
             context["has_fetch_modes"] = compat.HAS_FETCH_MODES
-            context["changeable"] = {
-                talk.pk for talk in self.object_list if self.may_change(talk, Role.UPDATE)
-            }
         return context
 
 
@@ -253,6 +257,9 @@ class SpeakerView(DemoCRUDView):
     forbidden_message: ClassVar[str] = (
         "You can edit only your own speaker profile; staff add and remove speakers."
     )
+    columns = ("Name", "Company", "Accepted talks")
+    create_label = "Add a speaker"
+    deletes_too = " and all their talks"
 
     @cached_property
     def speaker(self) -> Speaker | None:
@@ -264,7 +271,7 @@ class SpeakerView(DemoCRUDView):
     def readable_queryset(self) -> QuerySet[Speaker]:
         """Speakers with a talk the user may read, and their own profile; staff see all."""
         speakers = readable_speakers(self.request.user, self.speaker)
-        # An aggregate groups the rows, and Django then ignores Meta.ordering:
+        # An aggregate groups the rows and Django then ignores Meta.ordering:
         # order explicitly, or pages could overlap.
         return speakers.annotate(
             accepted_talks=Count("talks", filter=Q(talks__status=Talk.Status.ACCEPTED))
@@ -296,10 +303,6 @@ class SpeakerView(DemoCRUDView):
             context["talks"] = readable_talks(self.request.user, self.speaker).filter(
                 speaker_id=self.object.pk
             )
-        if self.role == Role.LIST:
-            context["changeable"] = {
-                speaker.pk for speaker in self.object_list if self.may_change(speaker)
-            }
         return context
 
 
@@ -311,8 +314,7 @@ def index(request: HtmxHttpRequest) -> TemplateResponse:
         request,
         f"{TEMPLATE_DIR}/index.html",
         {
-            "room": rooms.ROOMS_BY_SLUG["crud"],
-            "sources": rooms.sources("crud"),
+            **demo_for(__name__).context(),
             "speaker": speaker_of(request.user),
             "login_url": f"{login_url}?{urlencode({'next': request.get_full_path()})}",
             "has_fetch_modes": compat.HAS_FETCH_MODES,

@@ -1,22 +1,27 @@
-"""The Content Security Policy demo room."""
+"""The Content Security Policy demo: a strict nonce policy, twins, overrides, reports."""
 
 from __future__ import annotations
 
-from django.apps import AppConfig
-from django.core import checks
+from django_six_demos.demo import DemoConfig, Source, gated
+
+# Sends the Reporting-Endpoints header that CSP's report-to needs (the CSP
+# settings of Django 6.0+ and of django-csp emit only the CSP headers).
+REPORTING_MIDDLEWARE = "django_six_demos.csp.reporting.ReportingEndpointsMiddleware"
 
 
-class CspDemoConfig(AppConfig):
+class CspDemoConfig(DemoConfig):
     name = "django_six_demos.csp"
-    # An explicit label: the default ("csp") could clash with other apps, e.g. django-csp's "csp".
+    # An explicit label: the default ("csp") would clash with django-csp's.
     label = "django_six_demos_csp"
     verbose_name = "Content Security Policy demo"
-    # Django 6.0 changed DEFAULT_AUTO_FIELD's default; pinning it keeps the
-    # migrations identical on Django 5.2, 6.0 and 6.1.
-    default_auto_field = "django.db.models.BigAutoField"
+    title = "Content Security Policy"
+    summary = (
+        "A strict nonce policy on every page, report-only mode, per-view overrides "
+        "and a violation-report collector."
+    )
+    url_prefix = "csp/"
+    order = 2
+    middleware = (REPORTING_MIDDLEWARE,)
 
-    def ready(self) -> None:
-        from django_six_demos.checks import check_csp_report_to, check_csp_report_uri
-
-        checks.register(checks.Tags.urls)(check_csp_report_uri)
-        checks.register(checks.Tags.security)(check_csp_report_to)
+    def sources(self) -> list[Source]:
+        return [gated("Middleware, nonce, decorators", "csp")]

@@ -1,7 +1,7 @@
-"""The CSP violation collector (``report-uri`` and ``report-to``; Django ships no view
-for them) and the staff-only page that lists what it received. CSRF-exempt, so it
-trusts nothing: rate-limited per address, size-, shape- and row-capped, reports about
-other hosts dropped, page URLs stored without query string or fragment.
+"""The CSP violation collector (``report-uri`` and ``report-to``: Django ships no view for them).
+
+CSRF-exempt, so it trusts nothing: rate-limited, capped, other hosts' reports dropped, URLs
+stored without query string. Staff read what it received on the reports page.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 import logging
 import re
 from collections.abc import Sequence
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -25,12 +25,14 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
-from django_six_demos import compat, conf, limits, rooms
+from django_six_demos import compat, csp_header, limits
 from django_six_demos.conference import access
 from django_six_demos.csp import reporting
+from django_six_demos.csp.apps import REPORTING_MIDDLEWARE
 from django_six_demos.csp.models import CspReport
+from django_six_demos.demo import demo_for
+from django_six_demos.htmx import HtmxHttpRequest
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +44,8 @@ MAX_STORED_REPORTS: Final = 1000
 MAX_DEPTH: Final = 8
 # Reports the page lists, newest first.
 LIST_LENGTH: Final = 25
-# POSTs one address may make, counted by django-ratelimit (limits.limited_for).
-# report-uri sends one POST per violation, and a page of this site causes at
-# most two as it loads: ten a minute lets a visitor open every broken page of
-# the lab, while one address can replace at most half the stored rows a minute.
+# POSTs one address may make (limits.limited_for). report-uri sends one POST per
+# violation and a page of this site causes at most two as it loads.
 REPORT_RATE: Final = "10/m"
 RATE_GROUP: Final = "csp-report"
 
@@ -64,56 +64,24 @@ _MAX_LINE = 2**31 - 1  # PositiveIntegerField's range on every database
 _MAX_STATUS = 999
 
 
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
 class BadReport(ValueError):
     """The body is not a CSP report; the message says why (a 400's body)."""
 
 
-class _Keys(NamedTuple):
-    """Where each field sits in one report format."""
-
-    page: str
-    effective: str
-    violated: str
-    blocked: str
-    disposition: str
-    source: str
-    line: str
-    column: str
-    sample: str
-    status: str
-
-
-# report-uri: {"csp-report": {...}}, keys in kebab-case.
-_REPORT_URI_KEYS = _Keys(
-    page="document-uri",
-    effective="effective-directive",
-    violated="violated-directive",
-    blocked="blocked-uri",
-    disposition="disposition",
-    source="source-file",
-    line="line-number",
-    column="column-number",
-    sample="script-sample",
-    status="status-code",
-)
-# report-to (Reporting API): [{"type": "csp-violation", "body": {...}}], camelCase.
-_REPORTING_API_KEYS = _Keys(
-    page="documentURL",
-    effective="effectiveDirective",
-    # Not in the Reporting API's body; CSP3 made it an alias of effectiveDirective.
-    violated="violatedDirective",
-    blocked="blockedURL",
-    disposition="disposition",
-    source="sourceFile",
-    line="lineNumber",
-    column="columnNumber",
-    sample="sample",
-    status="statusCode",
-)
+# Where each field sits: report-uri's kebab-case key, then report-to's camelCase one
+# (the Reporting API has no violatedDirective; CSP3 made it effectiveDirective's alias).
+_KEYS: Final = {
+    "page": ("document-uri", "documentURL"),
+    "effective": ("effective-directive", "effectiveDirective"),
+    "violated": ("violated-directive", "violatedDirective"),
+    "blocked": ("blocked-uri", "blockedURL"),
+    "disposition": ("disposition", "disposition"),
+    "source": ("source-file", "sourceFile"),
+    "line": ("line-number", "lineNumber"),
+    "column": ("column-number", "columnNumber"),
+    "sample": ("script-sample", "sample"),
+    "status": ("status-code", "statusCode"),
+}
 
 
 def _text(value: object) -> str:
@@ -126,10 +94,7 @@ def _text(value: object) -> str:
 
 
 def without_query(url: str) -> str:
-    """Return ``url`` without its query string and fragment, which can carry tokens.
-
-    Cut at the first ``?`` or ``#``, without parsing: a malformed URL is cut too.
-    """
+    """Return ``url`` cut at the first ``?`` or ``#`` (tokens hide there), even if malformed."""
     return _QUERY_OR_FRAGMENT.split(url, maxsplit=1)[0]
 
 
@@ -139,10 +104,7 @@ def _url_cut(text: str) -> str:
 
 
 def _scrubbed(value: object) -> object:
-    """Return the JSON ``value`` with every URL in it cut by ``without_query``.
-
-    Recursive: the body was checked for depth (MAX_DEPTH) before.
-    """
+    # Recursive: the body's depth was checked (MAX_DEPTH) before.
     if isinstance(value, str):
         return _url_cut(value)
     if isinstance(value, list):
@@ -159,7 +121,7 @@ def _count(value: object, maximum: int) -> int | None:
 
 
 def _depth(value: object) -> int:
-    """Return how deeply arrays and objects nest in ``value`` (without recursion)."""
+    # How deeply arrays and objects nest, without recursion.
     deepest = 0
     stack = [(value, 1)]
     while stack and deepest <= MAX_DEPTH:
@@ -183,31 +145,35 @@ def _reject_constant(name: str) -> None:
 def _normalise(
     report_format: str,
     report: dict[str, Any],
-    keys: _Keys,
     *,
     raw: object,
     page: str = "",
     user_agent: str = "",
 ) -> CspReport:
-    violated = _text(report.get(keys.violated)).strip()
+    column = 0 if report_format == CspReport.Format.REPORT_URI else 1
+
+    def field(name: str) -> object:
+        return report.get(_KEYS[name][column])
+
+    violated = _text(field("violated")).strip()
     # CSP2 browsers send only violated-directive, as "script-src 'self' ...".
-    tokens = (_text(report.get(keys.effective)).strip() or violated).split()
+    tokens = (_text(field("effective")).strip() or violated).split()
     effective = tokens[0].lower() if tokens else ""
     if not _DIRECTIVE.match(effective):
         raise BadReport("Each report must name the directive it violated.")
-    disposition = _text(report.get(keys.disposition))
+    disposition = _text(field("disposition"))
     return CspReport.fitted(
         format=report_format,
-        document_uri=without_query(_text(report.get(keys.page)) or page),
+        document_uri=without_query(_text(field("page")) or page),
         effective_directive=effective,
         violated_directive=violated or effective,
-        blocked_uri=_url_cut(_text(report.get(keys.blocked))),
+        blocked_uri=_url_cut(_text(field("blocked"))),
         disposition=disposition if disposition in CspReport.Disposition.values else "",
-        source_file=_url_cut(_text(report.get(keys.source))),
-        line_number=_count(report.get(keys.line), _MAX_LINE),
-        column_number=_count(report.get(keys.column), _MAX_LINE),
-        sample=_text(report.get(keys.sample)),
-        status_code=_count(report.get(keys.status), _MAX_STATUS),
+        source_file=_url_cut(_text(field("source"))),
+        line_number=_count(field("line"), _MAX_LINE),
+        column_number=_count(field("column"), _MAX_LINE),
+        sample=_text(field("sample")),
+        status_code=_count(field("status"), _MAX_STATUS),
         user_agent=user_agent,
         # ASCII-only JSON: surrogates and NUL come out escaped. Cut to max_length.
         raw=json.dumps(_scrubbed(raw), ensure_ascii=True, separators=(",", ":")),
@@ -221,7 +187,6 @@ def _from_report_uri(data: object, user_agent: str) -> list[CspReport]:
         _normalise(
             CspReport.Format.REPORT_URI,
             data["csp-report"],
-            _REPORT_URI_KEYS,
             raw=data,
             user_agent=_text(user_agent),
         )
@@ -245,7 +210,6 @@ def _from_reporting_api(data: object, user_agent: str) -> list[CspReport]:
             _normalise(
                 CspReport.Format.REPORT_TO,
                 body,
-                _REPORTING_API_KEYS,
                 raw=item,
                 page=_text(item.get("url")),
                 user_agent=_text(item.get("user_agent")) or _text(user_agent),
@@ -255,11 +219,10 @@ def _from_reporting_api(data: object, user_agent: str) -> list[CspReport]:
 
 
 def parse(body: bytes, *, content_type: str, user_agent: str = "") -> list[CspReport]:
-    """Return the (unsaved) CSP reports in ``body``, in either format.
+    """Return the (unsaved) CSP reports in ``body``, or raise ``BadReport``.
 
-    ``application/json`` may carry either shape: an object is a ``report-uri``
-    report, an array a ``report-to`` batch. Reports of other types in a batch
-    are skipped. Raise ``BadReport`` if the body is not JSON or not a report.
+    ``application/json`` may carry either shape: an object is a ``report-uri`` report,
+    an array a ``report-to`` batch (whose other report types are skipped).
     """
     try:
         data = json.loads(body, parse_constant=_reject_constant)
@@ -283,7 +246,6 @@ def store(reports: Sequence[CspReport]) -> None:
 
 
 def _host(host: str) -> str | None:
-    """Return the domain of a ``host[:port]``, lowercased, or None if it is not one."""
     domain, _port = split_domain_port(host)
     return domain or None
 
@@ -300,13 +262,10 @@ def page_host(url: str) -> str | None:
 
 
 def on_this_site(report: CspReport, request: HttpRequest) -> bool:
-    """Whether the report is about a page of the host the request came to.
+    """Whether the report is about a page of the host (in ALLOWED_HOSTS) the request came to.
 
-    ``request.get_host()`` is a host of ALLOWED_HOSTS (Django refuses the
-    request otherwise), and a browser posts to ``report-uri`` (a path) or the
-    ``Reporting-Endpoints`` URL (built from the page's own request) on the
-    page's host. Ports are not compared: behind a proxy, the port the site
-    sees need not be the one in the browser's address bar.
+    Browsers post reports to the page's own host. Ports are not compared: behind a
+    proxy, the site's port need not be the address bar's.
     """
     host = _host(request.get_host())
     return host is not None and page_host(report.document_uri) == host
@@ -366,17 +325,13 @@ def report(request: HttpRequest) -> HttpResponse:
 
 def _reporting_directives() -> list[tuple[str, str, str]]:
     """Return (header, directive, value) for each reporting directive in force."""
-    headers = {
-        "enforce": "Content-Security-Policy",
-        "report-only": "Content-Security-Policy-Report-Only",
-    }
-    rows = []
-    for mode, policy in compat.configured_policies().items():
-        for directive in ("report-uri", "report-to"):
-            sources = policy.get(directive)
-            if isinstance(sources, list) and sources:
-                rows.append((headers[mode], directive, " ".join(str(s) for s in sources)))
-    return rows
+    headers = {"enforce": csp_header.ENFORCED, "report-only": csp_header.REPORT_ONLY}
+    return [
+        (headers[mode], directive, " ".join(str(s) for s in sources))
+        for mode, policy in compat.configured_policies().items()
+        for directive in ("report-uri", "report-to")
+        if isinstance(sources := policy.get(directive), list) and sources
+    ]
 
 
 def _list_context() -> dict[str, Any]:
@@ -394,12 +349,12 @@ def _list_context() -> dict[str, Any]:
 def _page_context(request: HttpRequest) -> dict[str, Any]:
     report_url = reverse("django_six_demos_csp:report")
     groups = reporting.endpoints()
-    middleware_on = conf.REPORTING_MIDDLEWARE in settings.MIDDLEWARE
+    middleware_on = REPORTING_MIDDLEWARE in settings.MIDDLEWARE
     # What the middleware does in development over plain HTTP (see reporting.py).
     report_to_dropped = middleware_on and settings.DEBUG and not request.is_secure()
     return {
         **_list_context(),
-        "room": rooms.ROOMS_BY_SLUG["csp"],
+        **demo_for(__name__).context(),
         "report_url": report_url,
         "report_absolute_url": request.build_absolute_uri(report_url),
         "reporting_directives": _reporting_directives(),
@@ -419,11 +374,7 @@ def _page_context(request: HttpRequest) -> dict[str, Any]:
 
 
 def _staff_only(request: HttpRequest, action: str) -> HttpResponseBase | None:
-    """Refuse anyone but staff: sign in first, or a 403. None for staff.
-
-    The reports hold page URLs of every visitor, and anything a stranger
-    chose to post: they are not for the public.
-    """
+    """Refuse anyone but staff (reports hold other visitors' URLs): sign in, or a 403."""
     if not request.user.is_authenticated:
         return limits.sign_in(request, next_path=reverse("django_six_demos_csp:reports"))
     if not access.is_staff(request.user):

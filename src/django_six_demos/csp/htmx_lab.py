@@ -1,14 +1,7 @@
-"""htmx under a strict Content Security Policy: what breaks, and what to do instead.
+"""htmx under a strict CSP: what breaks (``hx-on``, trigger filters, indicator styles,
+swapped ``<script>``s), and the strict alternative to each.
 
-The policy comes from Django 6.0's ``ContentSecurityPolicyMiddleware`` (django-csp
-on Django 5.2): https://docs.djangoproject.com/en/6.0/ref/csp/
-
-htmx 2 evaluates strings for ``hx-on`` and trigger filters, injects a ``<style>``
-for its request indicators, and re-creates ``<script>`` elements found in swapped
-content. The lab page shows the strict alternative to each, working under the
-policy; each variant page runs one broken pattern and records, in the visitor's
-own browser, what happened. tests/browser/test_htmx_lab.py runs every variant in
-Chromium and asserts the outcome this module states for it.
+Each variant page runs one broken pattern; tests/browser/test_htmx_lab.py asserts the outcome.
 """
 
 from __future__ import annotations
@@ -26,12 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
+from django_six_demos.htmx import HtmxHttpRequest
 
 _DIR: Final = "django_six_demos/csp/"
 PAGE: Final = f"{_DIR}htmx_lab.html"
@@ -54,19 +43,21 @@ class Variant:
 
     slug: str
     title: str
-    template: str
-    config: str
     # The markup that breaks, as a reader would write it.
     markup: str
-    explanation: str
-    # What happened when the browser test ran this page (see the module docstring).
+    # What the browser test sees on this page.
     outcome: str
-    # Enforced CSP violations the page causes, by effective directive.
-    violations: tuple[str, ...]
-    # Console errors the page logs in Chromium, by their opening words.
-    console_errors: tuple[str, ...]
     # The id of the lab page's section showing the strict alternative.
     alternative: str
+    config: str = STRICT_CONFIG
+    # Enforced CSP violations the page causes, by effective directive.
+    violations: tuple[str, ...] = ()
+    # Console errors the page logs in Chromium, by their opening words.
+    console_errors: tuple[str, ...] = ()
+
+    @property
+    def template(self) -> str:
+        return f"{_DIR}htmx_lab_{self.slug.replace('-', '_')}.html"
 
     @property
     def config_label(self) -> str:
@@ -80,54 +71,32 @@ VARIANTS: Final[Mapping[str, Variant]] = {
         Variant(
             slug="hx-on",
             title="hx-on",
-            template=f"{_DIR}htmx_lab_hx_on.html",
-            config=STRICT_CONFIG,
             markup="""<button hx-get="…" hx-on:htmx:after-request="this.dataset.handlerRan = 'yes'">""",
-            explanation=(
-                "htmx turns the attribute's value into a function with new Function(), "
-                "which is eval: a policy without 'unsafe-eval' forbids it, so the strict "
-                "config turns eval off (allowEval: false)."
-            ),
             outcome=(
                 "The swap happens; the handler never runs. htmx logs "
                 "htmx:evalDisallowedError each time the event fires, and the browser "
                 "reports no violation: nothing was evaluated."
             ),
-            violations=(),
             console_errors=("htmx:evalDisallowedError",),
             alternative="instead-of-hx-on",
         ),
         Variant(
             slug="trigger-filter",
             title="Trigger filter",
-            template=f"{_DIR}htmx_lab_trigger_filter.html",
-            config=STRICT_CONFIG,
             markup="""<input name="q" hx-get="…" hx-trigger="keyup[key=='Enter']">""",
-            explanation=(
-                "The condition in square brackets is JavaScript that htmx compiles with "
-                "Function(), eval again. With allowEval off, htmx does not refuse the "
-                "trigger: it replaces the condition with one that is always true."
-            ),
             outcome=(
                 "htmx logs htmx:evalDisallowedError once, when it processes the input, "
                 "and drops the filter: every key sends a request, not only Enter. The "
                 "browser reports no violation."
             ),
-            violations=(),
             console_errors=("htmx:evalDisallowedError",),
             alternative="instead-of-trigger-filters",
         ),
         Variant(
             slug="indicator-styles",
             title="Indicator styles",
-            template=f"{_DIR}htmx_lab_indicator_styles.html",
             config=DEFAULT_CONFIG,
             markup='<meta name="htmx-config"> left out: includeIndicatorStyles is true',
-            explanation=(
-                "On start-up htmx adds a <style> element with its .htmx-indicator rules "
-                "to <head>. The policy's style-src 'self' allows stylesheets from this "
-                "site only, so the browser refuses the inline one."
-            ),
             outcome=(
                 "One style-src-elem violation as the page loads: the <style> is in "
                 "<head>, but the browser gave it no stylesheet. The indicator still "
@@ -140,23 +109,13 @@ VARIANTS: Final[Mapping[str, Variant]] = {
         Variant(
             slug="script-in-partial",
             title="<script> in a partial",
-            template=f"{_DIR}htmx_lab_script_in_partial.html",
-            config=STRICT_CONFIG,
             markup="<p>…</p><script>document.body.dataset.partialScriptRan = 'yes'</script>",
-            explanation=(
-                "With its default allowScriptTags, htmx re-creates each <script> of a "
-                "swapped fragment with createElement(). Under 'strict-dynamic' a script "
-                "created by a trusted (nonced) script may run, so the fragment's script "
-                "would run, whoever wrote it. The strict config turns that off."
-            ),
             outcome=(
                 "The fragment is swapped in without its <script>: htmx removed it, so "
                 "it neither ran nor was blocked. No violation, no console error. The "
                 "browser test also runs this page on htmx's defaults: there the "
                 "fragment's script runs."
             ),
-            violations=(),
-            console_errors=(),
             alternative="instead-of-scripts-in-partials",
         ),
     )

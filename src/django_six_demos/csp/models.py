@@ -1,10 +1,6 @@
-"""CSP violation reports, as the collector stores them.
+"""CSP violation reports as the collector stores them: both browser formats in one row.
 
-Browsers send a violation in one of two shapes (``report-uri``'s
-``application/csp-report`` and the Reporting API's ``application/reports+json``,
-used by ``report-to``); both become one ``CspReport`` row. Django (6.0+) and
-django-csp send the policy but ship no view to receive its reports.
-https://docs.djangoproject.com/en/6.0/ref/csp/
+Django (6.0+) and django-csp send the policy but ship no view to receive its reports.
 """
 
 from __future__ import annotations
@@ -17,11 +13,7 @@ from django.utils import timezone
 
 class CspReportQuerySet(models.QuerySet["CspReport"]):
     def keep_newest(self, count: int) -> int:
-        """Delete all but the ``count`` newest reports; return how many went.
-
-        "Newest" is by primary key, the order of arrival: ``received_at`` can
-        tie within one batch.
-        """
+        """Delete all but the ``count`` newest reports (by pk: ``received_at`` ties in a batch)."""
         cutoff = list(self.order_by("-pk").values_list("pk", flat=True)[count : count + 1])
         if not cutoff:
             return 0

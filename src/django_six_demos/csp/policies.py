@@ -1,11 +1,7 @@
-"""The CSP lab's policy: why each directive is there, and the per-view policies.
+"""Why each directive of the site's policy is there, and the per-view policies.
 
-Content Security Policy (Django 6.0; django-csp on Django 5.2):
+The policy comes from ``conf.strict_policy()``, read back by ``compat.configured_policies()``.
 https://docs.djangoproject.com/en/6.0/ref/csp/
-
-The site's policy itself is built by ``django_six_demos.conf.strict_policy()``
-and read back from the settings with ``compat.configured_policies()``; this
-module says why each directive is in it, and what the per-view pages change.
 """
 
 from __future__ import annotations
@@ -16,8 +12,7 @@ from typing import Any, Final
 
 from django_six_demos import compat
 
-# Why each directive is in a policy: the explorer shows one line per directive
-# in force, and tests/csp/test_policies.py fails if a directive lacks its line.
+# Why each directive is in a policy (tests/csp/test_policies.py: none may lack one).
 REASONS: Final[Mapping[str, str]] = {
     "default-src": (
         "The fallback for every fetch directive not listed: 'none' means anything "
@@ -79,9 +74,8 @@ REASONS: Final[Mapping[str, str]] = {
     "sandbox": "Runs the page as if in a sandboxed iframe.",
 }
 
-# The image the twins and the per-view pages try to show. The strict policy's
-# img-src 'self' refuses data: URLs, so whether it appears shows which policy
-# the browser applied. An SVG with attributes only: no style, nothing to run.
+# The data: image the twins and per-view pages show, or not: img-src 'self' refuses it.
+# An SVG with attributes only: no style, nothing to run.
 PROBE_IMAGE: Final = (
     "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='220' height='44'%3E"
     "%3Crect width='220' height='44' rx='6' fill='%230c4b33'/%3E"
@@ -108,10 +102,9 @@ def source_text(source: object) -> str:
 
 
 def explain(directives: Mapping[str, Any]) -> list[ExplainedDirective]:
-    """Return each directive of ``directives`` with its sources and why it is there.
+    """Return each neutral directive with its sources and reason.
 
-    ``directives`` are neutral (``compat.configured_policies()``); a directive
-    set to ``True`` has no sources, one set to ``None`` or ``False`` is not sent.
+    ``True``: a directive without sources; ``None`` or ``False``: not sent.
     """
     explained = []
     for name, sources in directives.items():

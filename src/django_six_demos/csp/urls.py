@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from django_six_demos.csp import collector, htmx_lab, migration, score, views
+from django_six_demos.csp import collector, htmx_lab, migration, views
 
 app_name = "django_six_demos_csp"
 
@@ -24,6 +24,5 @@ urlpatterns = [
     path("report/", collector.report, name="report"),
     path("reports/", collector.reports, name="reports"),
     path("reports/clear/", collector.clear_reports, name="reports-clear"),
-    path("score/", score.score, name="score"),
     path("migrate/", migration.migrate, name="migrate"),
 ]

@@ -1,14 +1,14 @@
-"""Content Security Policy: Django 6.0's middleware, ``SECURE_CSP`` and ``csp_override``
-(django-csp on 5.2), https://docs.djangoproject.com/en/6.0/ref/csp/. The explorer, the
-twins, per-view policies, the injection sandbox, the lesson on injected htmx attributes
-(which no policy stops) and the other security headers.
+"""Content Security Policy: Django 6.0's middleware, ``SECURE_CSP`` and ``csp_override``.
+
+The explorer, the twins, per-view policies, the injection sandbox, injected htmx attributes
+and the other security headers. https://docs.djangoproject.com/en/6.0/ref/csp/
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -17,16 +17,18 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
-from django_six_demos import compat, rooms
+from django_six_demos import compat, csp_header
 from django_six_demos.csp import policies
+from django_six_demos.demo import demo_for
+from django_six_demos.htmx import HtmxHttpRequest
 
 logger = logging.getLogger(__name__)
 
 TEMPLATES = "django_six_demos/csp"
 SANDBOX = f"{TEMPLATES}/sandbox.html"
 INJECTED_ATTRIBUTES = f"{TEMPLATES}/injected_attributes.html"
+NAMESPACE: Final = "django_six_demos_csp:"
 
 # [sandbox-payloads]
 # The sandbox's hostile text. A constant of this module, never a database row:
@@ -46,7 +48,7 @@ SANDBOX_ABSTRACT: Final = (
 # page. Outside hx-disable it would POST, as soon as the page loads, with the
 # CSRF token that base.html's <body> hands to every htmx request. It names this
 # room's harmless endpoint; the real attack named the admin's "add user" form.
-PLANTED_URL_NAME: Final = "django_six_demos_csp:planted"
+PLANTED_URL_NAME: Final = f"{NAMESPACE}planted"
 
 
 def planted_payload() -> str:
@@ -60,28 +62,20 @@ def planted_payload() -> str:
 
 # [/planted-attributes]
 
-# The only markup this room prints unescaped: the payloads above, each inside
-# an hx-disable region of its template.
-_CODE_PAYLOADS: Final = frozenset({"sandbox", "planted"})
-
 
 def deliberately_unescaped(which: str) -> SafeString:
-    """Return one of this module's payloads as HTML, to print unescaped.
+    """Return one of this module's payloads ("sandbox" or "planted") as HTML, to print unescaped.
 
-    Only the constants above, chosen by name: never text from a request or a
-    database row (tests/test_no_safe_on_data.py lists every mark_safe).
+    Only these constants, by name: never request or database text (tests/test_no_safe_on_data.py).
     """
-    if which not in _CODE_PAYLOADS:
+    payloads = {"sandbox": lambda: SANDBOX_ABSTRACT, "planted": planted_payload}
+    if which not in payloads:
         raise ValueError(f"No such payload: {which!r}.")
-    return mark_safe(SANDBOX_ABSTRACT if which == "sandbox" else planted_payload())
+    return mark_safe(payloads[which]())
 
 
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
-def _room() -> dict[str, Any]:
-    return {"room": rooms.ROOMS_BY_SLUG["csp"], "sources": rooms.sources("csp")}
+def _context(**extra: Any) -> dict[str, Any]:
+    return {**demo_for(__name__).context(), **extra}
 
 
 @dataclass(frozen=True)
@@ -95,71 +89,41 @@ class Mode:
     reporting: list[str]
 
 
-def _modes() -> list[Mode]:
-    configured = compat.configured_policies()
-    return [
-        Mode(
-            "enforce",
-            "Content-Security-Policy",
-            compat.CSP_SETTING,
-            policies.explain(configured["enforce"]),
-            policies.reporting(configured["enforce"]),
-        ),
-        Mode(
-            "report-only",
-            "Content-Security-Policy-Report-Only",
-            compat.CSP_REPORT_ONLY_SETTING,
-            policies.explain(configured["report-only"]),
-            policies.reporting(configured["report-only"]),
-        ),
-    ]
-
-
 @require_GET
 def index(request: HttpRequest) -> TemplateResponse:
     """The policy explorer: the policy in force, each directive with its reason."""
-    twins = [
-        {
-            "mode": "enforce",
-            "title": "Enforced",
-            "header": "Content-Security-Policy",
-            "url": reverse("django_six_demos_csp:twin-enforced"),
-        },
-        {
-            "mode": "report-only",
-            "title": "Report-only",
-            "header": "Content-Security-Policy-Report-Only",
-            "url": reverse("django_six_demos_csp:twin-report-only"),
-        },
+    configured = compat.configured_policies()
+    modes = [
+        Mode(key, header, setting, policies.explain(policy), policies.reporting(policy))
+        for key, header, setting, policy in (
+            ("enforce", csp_header.ENFORCED, compat.CSP_SETTING, configured["enforce"]),
+            (
+                "report-only",
+                csp_header.REPORT_ONLY,
+                compat.CSP_REPORT_ONLY_SETTING,
+                configured["report-only"],
+            ),
+        )
     ]
-    return TemplateResponse(
-        request,
-        f"{TEMPLATES}/index.html",
-        {**_room(), "modes": _modes(), "twins": twins},
-    )
+    twins = [
+        {"mode": mode.key, "header": mode.header, "url": reverse(f"{NAMESPACE}twin-{url}")}
+        for mode, url in zip(modes, ("enforced", "report-only"), strict=True)
+    ]
+    return TemplateResponse(request, f"{TEMPLATES}/index.html", _context(modes=modes, twins=twins))
 
 
 def _twin(request: HttpRequest, *, report_only: bool) -> TemplateResponse:
-    mode = "report-only" if report_only else "enforce"
+    site_img_src = compat.configured_policies()["enforce"].get("img-src")
     return TemplateResponse(
         request,
         f"{TEMPLATES}/twin.html",
-        {
-            **_room(),
-            "mode": mode,
-            "header": "Content-Security-Policy-Report-Only"
-            if report_only
-            else "Content-Security-Policy",
-            "twin_url": reverse(
-                "django_six_demos_csp:twin-enforced"
-                if report_only
-                else "django_six_demos_csp:twin-report-only"
-            ),
-            "img_src": policies.explain(
-                {"img-src": compat.configured_policies()["enforce"].get("img-src")}
-            ),
-            "probe_image": policies.PROBE_IMAGE,
-        },
+        _context(
+            mode="report-only" if report_only else "enforce",
+            header=csp_header.REPORT_ONLY if report_only else csp_header.ENFORCED,
+            twin_url=reverse(f"{NAMESPACE}twin-{'enforced' if report_only else 'report-only'}"),
+            img_src=policies.explain({"img-src": site_img_src}),
+            probe_image=policies.PROBE_IMAGE,
+        ),
     )
 
 
@@ -182,17 +146,15 @@ def twin_report_only(request: HttpRequest) -> TemplateResponse:
 def extended(request: HttpRequest) -> TemplateResponse:
     """A page whose policy is the site's plus one source: data: images."""
     site = compat.configured_policies()["enforce"]
+    extended_img_src = compat.merge_directives(site, policies.EXTENDED)["img-src"]
     return TemplateResponse(
         request,
         f"{TEMPLATES}/per_view.html",
-        {
-            **_room(),
-            "site_img_src": policies.explain({"img-src": site.get("img-src")}),
-            "extended_img_src": policies.explain(
-                {"img-src": compat.merge_directives(site, policies.EXTENDED)["img-src"]}
-            ),
-            "probe_image": policies.PROBE_IMAGE,
-        },
+        _context(
+            site_img_src=policies.explain({"img-src": site.get("img-src")}),
+            extended_img_src=policies.explain({"img-src": extended_img_src}),
+            probe_image=policies.PROBE_IMAGE,
+        ),
     )
 
 
@@ -201,35 +163,25 @@ def extended(request: HttpRequest) -> TemplateResponse:
 def disabled(request: HttpRequest) -> TemplateResponse:
     """A page served without any Content-Security-Policy header."""
     return TemplateResponse(
-        request,
-        f"{TEMPLATES}/disabled.html",
-        {**_room(), "probe_image": policies.PROBE_IMAGE},
+        request, f"{TEMPLATES}/disabled.html", _context(probe_image=policies.PROBE_IMAGE)
     )
-
-
-def _reporting() -> list[str]:
-    return [
-        destination
-        for policy in compat.configured_policies().values()
-        for destination in policies.reporting(policy)
-    ]
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 def sandbox(request: HtmxHttpRequest) -> TemplateResponse:
-    """Script payloads, printed unescaped: the policy stops them.
-
-    The full page, or for htmx only its ``payload`` partial.
-    """
-    context = {
-        **_room(),
-        "title": SANDBOX_TITLE,
-        "author": SANDBOX_AUTHOR,
-        "abstract": SANDBOX_ABSTRACT,
-        "payload": deliberately_unescaped("sandbox"),
-        "reporting": _reporting(),
-    }
+    """Script payloads, printed unescaped: the policy stops them (htmx: the ``payload`` partial)."""
+    context = _context(
+        title=SANDBOX_TITLE,
+        author=SANDBOX_AUTHOR,
+        abstract=SANDBOX_ABSTRACT,
+        payload=deliberately_unescaped("sandbox"),
+        reporting=[
+            destination
+            for policy in compat.configured_policies().values()
+            for destination in policies.reporting(policy)
+        ],
+    )
     # The partial's name is fixed here, never taken from the request.
     template = f"{SANDBOX}#payload" if request.htmx else SANDBOX
     return TemplateResponse(request, template, context)
@@ -238,16 +190,12 @@ def sandbox(request: HtmxHttpRequest) -> TemplateResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def injected_attributes(request: HtmxHttpRequest) -> TemplateResponse:
-    """Injected hx-* attributes, which no policy stops, held inert by hx-disable.
-
-    The full page, or for htmx only its ``planted`` partial.
-    """
-    context = {
-        **_room(),
-        "payload_text": planted_payload(),
-        "payload": deliberately_unescaped("planted"),
-        "planted_url": reverse(PLANTED_URL_NAME),
-    }
+    """Injected hx-* attributes, which no policy stops, held inert by hx-disable."""
+    context = _context(
+        payload_text=planted_payload(),
+        payload=deliberately_unescaped("planted"),
+        planted_url=reverse(PLANTED_URL_NAME),
+    )
     # The partial's name is fixed here, never taken from the request.
     template = f"{INJECTED_ATTRIBUTES}#planted" if request.htmx else INJECTED_ATTRIBUTES
     return TemplateResponse(request, template, context)
@@ -255,113 +203,62 @@ def injected_attributes(request: HtmxHttpRequest) -> TemplateResponse:
 
 @require_POST
 def planted(request: HttpRequest) -> HttpResponse:
-    """Where the planted attributes would post: a 204 that changes nothing.
-
-    Nothing on this site sends a request here while every region that shows
-    the payload carries hx-disable; the browser tests watch for one.
-    """
+    """Where the planted attributes would post: a 204 that changes nothing (browser tests watch)."""
     logger.info("The planted hx-post of the CSP lab arrived from %s.", request.path)
     return HttpResponse(status=204)
 
 
-@dataclass(frozen=True)
-class HeaderNote:
-    """A security header: what it does, and what this site's settings ask for."""
+class HeaderNote(NamedTuple):
+    """A security header and what this site's settings ask for (None: not sent)."""
 
     name: str
     asked: str | None
-    source: str
-    purpose: str
-
-
-def _has_middleware(path: str) -> bool:
-    return path in settings.MIDDLEWARE
 
 
 def _permissions_policy() -> str | None:
-    if not _has_middleware("django_permissions_policy.PermissionsPolicyMiddleware"):
+    if "django_permissions_policy.PermissionsPolicyMiddleware" not in settings.MIDDLEWARE:
         return None
     policy = getattr(settings, "PERMISSIONS_POLICY", None) or {}
-    if not policy:
-        return None
-    return ", ".join(
-        f"{feature}=({' '.join(allowed) if isinstance(allowed, (list, tuple)) else allowed})"
-        for feature, allowed in policy.items()
+    return (
+        ", ".join(
+            f"{feature}=({' '.join(allowed) if isinstance(allowed, (list, tuple)) else allowed})"
+            for feature, allowed in policy.items()
+        )
+        or None
     )
 
 
 def header_notes() -> list[HeaderNote]:
-    """Return the security headers the demo explains, with this site's settings."""
-    security = _has_middleware("django.middleware.security.SecurityMiddleware")
-    clickjacking = _has_middleware("django.middleware.clickjacking.XFrameOptionsMiddleware")
-    frame_ancestors = compat.configured_policies()["enforce"].get("frame-ancestors")
+    """Return the security headers the page explains, with what this site's settings ask for."""
+    security = "django.middleware.security.SecurityMiddleware" in settings.MIDDLEWARE
+    framing = "django.middleware.clickjacking.XFrameOptionsMiddleware" in settings.MIDDLEWARE
+    hsts = settings.SECURE_HSTS_SECONDS
     return [
-        HeaderNote(
-            "Permissions-Policy",
-            _permissions_policy(),
-            "django-permissions-policy: PERMISSIONS_POLICY",
-            "Switches off browser features the site never uses (camera, microphone, "
-            "geolocation, payment…) for this page and every frame in it: injected code "
-            "cannot ask for them. Django itself never sends it.",
-        ),
-        HeaderNote(
-            "Referrer-Policy",
-            settings.SECURE_REFERRER_POLICY if security else None,
-            "SecurityMiddleware: SECURE_REFERRER_POLICY",
-            "How much of this page's address the browser passes on in the Referer "
-            "header. same-origin: the full URL to this site, nothing to others, so "
-            "query strings never leak to another host.",
-        ),
+        HeaderNote("Permissions-Policy", _permissions_policy()),
+        HeaderNote("Referrer-Policy", settings.SECURE_REFERRER_POLICY if security else None),
         HeaderNote(
             "Cross-Origin-Opener-Policy",
             settings.SECURE_CROSS_ORIGIN_OPENER_POLICY if security else None,
-            "SecurityMiddleware: SECURE_CROSS_ORIGIN_OPENER_POLICY",
-            "same-origin: a window of another site that opens this page (or that this "
-            "page opens) gets no handle on it: no window.opener tricks, and the page "
-            "gets its own browsing context group, a defence against Spectre-style leaks.",
         ),
         HeaderNote(
             "X-Content-Type-Options",
             "nosniff" if security and settings.SECURE_CONTENT_TYPE_NOSNIFF else None,
-            "SecurityMiddleware: SECURE_CONTENT_TYPE_NOSNIFF",
-            "The browser trusts the Content-Type and never guesses: an uploaded text "
-            "file cannot be run as a script or a stylesheet.",
         ),
-        HeaderNote(
-            "X-Frame-Options",
-            settings.X_FRAME_OPTIONS if clickjacking else None,
-            "XFrameOptionsMiddleware: X_FRAME_OPTIONS",
-            "No other site may show this page in a frame (clickjacking). The CSP "
-            "directive frame-ancestors does the same for current browsers"
-            + (
-                f" and is in this site's policy: frame-ancestors {' '.join(map(str, frame_ancestors))}."
-                if frame_ancestors
-                else "; this site's policy does not set it."
-            ),
-        ),
-        HeaderNote(
-            "Cross-Origin-Resource-Policy",
-            None,
-            "No Django setting: a small middleware or the web server adds it",
-            "same-origin: other sites may not embed this site's responses (images, "
-            "scripts, JSON) in their pages, so a Spectre-style attack cannot read them "
-            "cross-origin. The Mozilla Observatory adds 10 points for it.",
-        ),
-        HeaderNote(
-            "Strict-Transport-Security",
-            f"max-age={settings.SECURE_HSTS_SECONDS}"
-            if security and settings.SECURE_HSTS_SECONDS
-            else None,
-            "SecurityMiddleware: SECURE_HSTS_SECONDS (sent over HTTPS only)",
-            "The browser uses HTTPS for this host for the given time, even if a link "
-            "or the user types http://.",
-        ),
+        HeaderNote("X-Frame-Options", settings.X_FRAME_OPTIONS if framing else None),
+        HeaderNote("Cross-Origin-Resource-Policy", None),
+        HeaderNote("Strict-Transport-Security", f"max-age={hsts}" if security and hsts else None),
     ]
 
 
 @require_GET
 def headers(request: HttpRequest) -> TemplateResponse:
     """The other security headers: what each does, and what the settings ask for."""
+    frame_ancestors = compat.configured_policies()["enforce"].get("frame-ancestors") or []
     return TemplateResponse(
-        request, f"{TEMPLATES}/headers.html", {**_room(), "notes": header_notes()}
+        request,
+        f"{TEMPLATES}/headers.html",
+        _context(
+            notes=header_notes(),
+            frame_ancestors=" ".join(policies.source_text(s) for s in frame_ancestors),
+        ),
     )

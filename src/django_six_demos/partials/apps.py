@@ -1,12 +1,22 @@
-"""The template partials demo room."""
+"""The template partials demo: ``{% partialdef %}`` and ``"page.html#name"``."""
 
 from __future__ import annotations
 
-from django.apps import AppConfig
+from django_six_demos.demo import DemoConfig, Source, gated
 
 
-class PartialsDemoConfig(AppConfig):
+class PartialsDemoConfig(DemoConfig):
     name = "django_six_demos.partials"
     # An explicit label: the default ("partials") could clash with other apps.
     label = "django_six_demos_partials"
     verbose_name = "Template partials demo"
+    title = "Template partials"
+    summary = (
+        '{% partialdef %} and "page.html#name": one template serves the full page '
+        "and the fragment htmx swaps in."
+    )
+    url_prefix = "partials/"
+    order = 1
+
+    def sources(self) -> list[Source]:
+        return [gated("Template partials", "partials")]

@@ -1,9 +1,6 @@
-"""A class-based view mixin: render one partial of the template for htmx requests.
+"""A class-based view mixin: answer htmx with one partial of the view's template.
 
-django-htmx declined to ship this (django-htmx PR #113): it is a few lines, so
-here it is, documented and tested. With template partials (Django 6.0, or
-django-template-partials on 5.2) a class-based view keeps one template and
-answers htmx with just the fragment it swaps.
+django-htmx declined to ship it (django-htmx PR #113): it is a few lines.
 """
 
 from __future__ import annotations
@@ -16,16 +13,9 @@ from django.utils.cache import patch_vary_headers
 
 
 class HtmxPartialMixin:
-    """Add ``#<htmx_partial>`` to the template names on htmx requests.
+    """Add ``#<htmx_partial>`` to the template names on htmx requests; vary on ``HX-Request``.
 
-    ::
-
-        class SpeakerListView(HtmxPartialMixin, ListView):
-            template_name = "speakers.html"
-            htmx_partial = "list"  # htmx gets "speakers.html#list"
-
-    Responses vary on ``HX-Request``: a cache must never serve the fragment
-    to a full-page request, or the reverse.
+    With ``htmx_partial = "list"``, htmx gets ``speakers.html#list`` for ``speakers.html``.
     """
 
     htmx_partial: str

@@ -1,10 +1,7 @@
-"""Template partials: ``{% partialdef %}`` and ``"page.html#name"`` (Django 6.0;
-django-template-partials on Django 5.2), with htmx.
+"""Template partials with htmx: ``{% partialdef %}`` and ``"page.html#name"`` (Django 6.0).
 https://docs.djangoproject.com/en/6.0/ref/templates/language/#template-partials
 
-One view, one template: a normal request gets the whole explorer page, an htmx
-request gets only the ``results`` partial of the same template. Every talk
-comes from ``conference.access.readable_talks()``: the CRUD room's rule.
+One view, one template: a page gets the whole explorer, htmx only its ``results`` partial.
 """
 
 from __future__ import annotations
@@ -20,15 +17,16 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django.views.generic import ListView
-from django_htmx.middleware import HtmxDetails
 
-from django_six_demos import limits, rooms
+from django_six_demos import limits
 from django_six_demos.conference.access import (
     may_change,
     readable_speakers,
     readable_talks,
 )
 from django_six_demos.conference.models import Speaker, Talk
+from django_six_demos.demo import demo_for
+from django_six_demos.htmx import HtmxHttpRequest
 from django_six_demos.partials.forms import SORTS, ExplorerForm, TitleForm
 from django_six_demos.partials.mixins import HtmxPartialMixin
 
@@ -39,15 +37,10 @@ EDITS_SESSION_KEY = "django_six_demos_partials_title_edits"
 TITLE_EDIT_RATE: Final = limits.Rate(per_user="10/m", per_ip="100/h")
 
 
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
 def visible_talks(request: HttpRequest) -> QuerySet[Talk]:
     """The talks this visitor may read, with their speakers: the only source of talks here.
 
-    The search below runs inside it too, so an unpublished abstract is never
-    matched for a visitor who may not read it.
+    The search runs inside it, so it never matches an abstract the visitor may not read.
     """
     return readable_talks(request.user).select_related("speaker")
 
@@ -78,8 +71,7 @@ def index(request: HtmxHttpRequest) -> TemplateResponse:
     except InvalidPage as error:
         raise Http404(f"No such page of results: {error}") from error
     context = {
-        "room": rooms.ROOMS_BY_SLUG["partials"],
-        "sources": rooms.sources("partials"),
+        **demo_for(__name__).context(),
         "form": form,
         "page_obj": page,
         "talks": page.object_list,
@@ -87,8 +79,7 @@ def index(request: HtmxHttpRequest) -> TemplateResponse:
     # The partial's name is fixed here, never taken from the request.
     if request.htmx:
         return TemplateResponse(request, f"{EXPLORER}#results", context)
-    # Only the full page shows the edit counter: the results partial need not
-    # touch the session (nor vary on its cookie).
+    # Only the full page shows the edit counter: the partial need not touch the session.
     context["edits"] = request.session.get(EDITS_SESSION_KEY, 0)
     return TemplateResponse(request, EXPLORER, context)
 
@@ -112,16 +103,8 @@ def edit_title(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = TitleForm(request.POST, instance=talk)
     if not form.is_valid():
         # 422: the htmx config in base.html swaps it, so the errors show in place.
-        return TemplateResponse(
-            request,
-            f"{EXPLORER}#row",
-            {
-                "talk": visible_talks(request).get(pk=pk),
-                "form": form,
-                "editing": True,
-            },
-            status=422,
-        )
+        context = {"talk": visible_talks(request).get(pk=pk), "form": form, "editing": True}
+        return TemplateResponse(request, f"{EXPLORER}#row", context, status=422)
     # Only saves count against the limits: fixing a rejected title is free.
     if refusal := _over_the_edit_limit(request):
         return refusal
@@ -141,12 +124,8 @@ def _over_the_edit_limit(request: HttpRequest) -> HttpResponse | None:
     if not waits:
         return None
     seconds = max(waits)
-    return limits.refused(
-        request,
-        f"Too many title edits: try again in {seconds} s.",
-        status=429,
-        retry_after=seconds,
-    )
+    message = f"Too many title edits: try again in {seconds} s."
+    return limits.refused(request, message, status=429, retry_after=seconds)
 
 
 @require_GET

@@ -1,21 +1,30 @@
-"""The SQLite-in-production demo room."""
+"""The SQLite-in-production demo: dj-lite's settings, lock contention, backups."""
 
 from __future__ import annotations
 
-from django.apps import AppConfig
-from django.core import checks
+import sqlite3
+
+from django_six_demos import compat
+from django_six_demos.demo import DemoConfig, Source, package
 
 
-class SqliteDemoConfig(AppConfig):
+class SqliteDemoConfig(DemoConfig):
     name = "django_six_demos.sqlite"
     # An explicit label: the default ("sqlite") could clash with other apps.
     label = "django_six_demos_sqlite"
     verbose_name = "SQLite in production demo"
-    # Django 6.0 changed DEFAULT_AUTO_FIELD's default; pinning it keeps the
-    # migrations identical on Django 5.2, 6.0 and 6.1.
-    default_auto_field = "django.db.models.BigAutoField"
+    title = "SQLite in production"
+    summary = (
+        'dj-lite\'s settings, proof that they remove "database is locked", and online backups.'
+    )
+    url_prefix = "sqlite/"
+    order = 4
+    # The contention lab runs as a task, on a real worker.
+    features = ("tasks",)
+    extra_apps = ("django_tasks_db",)
 
-    def ready(self) -> None:
-        from django_six_demos.checks import check_sqlite_settings
-
-        checks.register(checks.Tags.compatibility)(check_sqlite_settings)
+    def sources(self) -> list[Source]:
+        engine = Source(
+            "Database engine", "SQLite", compat.release_series(sqlite3.sqlite_version), False
+        )
+        return [package("Production settings", "dj-lite"), engine]

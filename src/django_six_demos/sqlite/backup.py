@@ -1,17 +1,7 @@
 """Online backups of a live SQLite database, and the restore drill that proves them.
 
-``backup()`` copies the database with SQLite's online backup API
-(``sqlite3.Connection.backup``) while the site keeps writing. It first opens a
-read transaction on the source and counts each table's rows in it; the backup
-steps then run inside that same transaction, so the copy is exactly that
-snapshot (in WAL mode writers carry on meanwhile). Copying the database file
-instead can tear it: a live WAL database is the file *plus* its ``-wal``.
-
-``restore_drill()`` restores a backup into a scratch file, runs ``PRAGMA
-integrity_check`` and compares each table's row count with the counts taken
-at the backup's moment (kept in a JSON manifest beside the backup).
-``prune_backups()`` keeps the newest N backups of the same database.
-https://docs.python.org/3/library/sqlite3.html#sqlite3.Connection.backup
+The backup API copies one read transaction's snapshot while the site writes; copying a
+live WAL database's file can tear it (the database is the file *plus* its ``-wal``).
 """
 
 from __future__ import annotations
@@ -37,8 +27,6 @@ class BackupError(Exception):
 
 @dataclass(frozen=True)
 class Step:
-    """One step of the online backup: pages copied so far, of the total."""
-
     number: int
     copied: int
     total: int
@@ -50,7 +38,7 @@ class Step:
 
 @dataclass
 class Manifest:
-    """What a backup contains: written beside it as ``<backup>.json``."""
+    """What a backup contains, written beside it as ``<backup>.json``."""
 
     source: str
     created_at: str
@@ -58,7 +46,6 @@ class Manifest:
     journal_mode: str
     page_size: int
     pages: int
-    # Each table's row count, read in the transaction the backup copied.
     tables: dict[str, int]
     steps: int = 0
     seconds: float = 0.0
@@ -82,8 +69,6 @@ class Manifest:
 
 @dataclass
 class DrillReport:
-    """What the restore drill found."""
-
     integrity: list[str]
     tables: dict[str, int]
     expected: dict[str, int] | None
@@ -96,7 +81,7 @@ class DrillReport:
 
 
 def manifest_path(backup_path: Path) -> Path:
-    """Return where the manifest of ``backup_path`` lives."""
+    """Where the manifest of ``backup_path`` lives."""
     return backup_path.with_name(backup_path.name + MANIFEST_SUFFIX)
 
 
@@ -105,7 +90,7 @@ def _quote(name: str) -> str:
 
 
 def table_counts(connection: sqlite3.Connection) -> dict[str, int]:
-    """Return each table's row count (SQLite's internal tables excluded)."""
+    """Each table's row count (SQLite's internal tables excluded)."""
     names = [
         name
         for (name,) in connection.execute(
@@ -121,7 +106,6 @@ def table_counts(connection: sqlite3.Connection) -> dict[str, int]:
 
 @contextlib.contextmanager
 def _open(path: Path, *, timeout: float = 20.0) -> Iterator[sqlite3.Connection]:
-    # isolation_level=None: transactions only where this module says BEGIN.
     connection = sqlite3.connect(path, timeout=timeout, isolation_level=None)
     try:
         yield connection
@@ -129,7 +113,8 @@ def _open(path: Path, *, timeout: float = 20.0) -> Iterator[sqlite3.Connection]:
         connection.close()
 
 
-def _remove(path: Path) -> None:
+def remove_database(path: Path) -> None:
+    """Delete an SQLite database file and its journal, WAL and shared-memory files."""
     for suffix in ("", "-journal", "-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
             Path(f"{path}{suffix}").unlink()
@@ -146,11 +131,8 @@ def backup(
 ) -> Manifest:
     """Copy the SQLite database ``source`` to ``destination`` while it stays in use.
 
-    ``pages`` pages are copied per step (``-1``: all in one step); ``on_step``
-    is called after each; ``step_delay`` seconds of sleep between steps leave
-    the disk to the site. The copy is written beside ``destination`` and
-    renamed into place only once complete, as a single file (journal mode
-    DELETE). Returns the manifest (also written as ``<destination>.json``).
+    ``pages`` per step (``-1``: all at once), ``on_step`` after each, ``step_delay`` seconds
+    between them. The copy is renamed into place once complete; returns its manifest.
     """
     if not source.is_file():
         raise BackupError(f"{source} does not exist.")
@@ -160,7 +142,7 @@ def backup(
         )
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(destination.name + ".partial")
-    _remove(partial)
+    remove_database(partial)
     started = time.perf_counter()
     steps: list[Step] = []
 
@@ -173,9 +155,8 @@ def backup(
 
     try:
         with _open(source, timeout=timeout) as live, _open(partial) as copy:
-            # One read transaction for the counts and every backup step: the
-            # copy is this snapshot, even when pages are copied in many steps
-            # while other connections commit (WAL lets them).
+            # One read transaction for the counts and every step: the copy is this
+            # snapshot, while other connections commit (WAL lets them).
             live.execute("BEGIN")
             tables = table_counts(live)
             (journal_mode,) = live.execute("PRAGMA journal_mode").fetchone()
@@ -187,7 +168,7 @@ def backup(
             copy.execute("PRAGMA journal_mode=DELETE").fetchall()
         os.replace(partial, destination)
     except sqlite3.Error as error:
-        _remove(partial)
+        remove_database(partial)
         raise BackupError(f"The backup failed: {error}") from error
     manifest = Manifest(
         source=str(source),
@@ -205,11 +186,9 @@ def backup(
 
 
 def restore_drill(backup_path: Path, expected: dict[str, int] | None = None) -> DrillReport:
-    """Restore ``backup_path`` into a scratch file and check it.
+    """Restore ``backup_path`` into a scratch file: integrity_check, and row counts compared.
 
-    The scratch copy gets ``PRAGMA integrity_check`` and each table's row count
-    is compared with ``expected`` (by default, the counts in the backup's
-    manifest; without either, the counts are only reported).
+    ``expected`` defaults to the manifest's counts; without either they are only reported.
     """
     if not backup_path.is_file():
         raise BackupError(f"{backup_path} does not exist.")
@@ -238,9 +217,7 @@ def restore_drill(backup_path: Path, expected: dict[str, int] | None = None) -> 
 def prune_backups(newest: Path, keep: int) -> list[Path]:
     """Delete all but the ``keep`` newest backups of ``newest``'s database; return them.
 
-    Only files in ``newest``'s directory with a readable manifest naming the
-    same source count as its backups: nothing else there is touched. They are
-    ordered by the manifest's time, then the file's; ``newest`` is always kept.
+    Only files beside it whose manifest names the same source are touched.
     """
     if keep < 1:
         raise ValueError("keep at least one backup")

@@ -1,26 +1,7 @@
-"""The contention lab: N writer processes against a scratch SQLite file, per setting.
+"""The contention lab: N writer processes on a scratch SQLite file, per settings variant.
 
-Each writer process opens its own ``sqlite3`` connection configured like one
-variant and runs read-then-write transactions for T seconds: read a shared
-counter, write it back plus one, insert a row. The variants:
-
-- ``defaults``: Django's SQLite defaults (rollback journal, synchronous=FULL,
-  deferred transactions, Python's 5 s timeout);
-- ``wal``: WAL and synchronous=NORMAL, still deferred: the common wrong fix,
-  worse than the defaults (a deferred transaction that read cannot wait for
-  the write lock, so SQLite fails it at once);
-- ``production``: ``sqlite_database()``'s PRAGMAs and transaction mode, read
-  from its output as Django's backend applies them (IMMEDIATE, timeout 20).
-
-Each variant reports commits/s, "database is locked" errors, commit latency
-(p50/p99, BEGIN to COMMIT, lock waits included) and lost rows: commits the
-writers saw succeed minus rows found afterwards.
-https://docs.djangoproject.com/en/6.0/ref/databases/#database-is-locked-errors
-
-The writers are plain ``sqlite3`` (not Django) so the lab measures SQLite's
-locking, not the ORM, and starts fast: ``python -m
-django_six_demos.sqlite.contention SPEC`` runs one writer or reader; it
-imports nothing from Django.
+Variants: Django's defaults, WAL alone and ``sqlite_database()``'s settings; writers are
+plain ``sqlite3`` (``python -m`` this module), so the lab measures SQLite's own locking.
 """
 
 from __future__ import annotations
@@ -35,18 +16,19 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Final
+
+from django_six_demos.sqlite.backup import remove_database
 
 MODULE: Final = "django_six_demos.sqlite.contention"
 VARIANT_NAMES: Final = ("defaults", "wal", "production")
 MAX_WRITERS: Final = 64
 MAX_READERS: Final = 64
 MAX_SECONDS: Final = 3600.0
-# Latencies are counted in buckets 5 % wide: percentiles merge exactly across
-# processes without shipping every sample.
+# Latency buckets 5 % wide: percentiles merge across processes without every sample.
 _BUCKET_GROWTH: Final = math.log(1.05)
 _PROGRESS_EVERY: Final = 0.25  # seconds, from each child
 _PAYLOAD: Final = "x" * 100
@@ -59,17 +41,14 @@ class Variant:
 
     name: str
     label: str
-    # Run once per connection, like Django's OPTIONS["init_command"].
-    init_command: str
-    # The statement opening each transaction.
+    init_command: str  # run once per connection, like Django's OPTIONS["init_command"]
     begin: str
-    # Python's sqlite3 timeout (SQLite's busy timeout), seconds.
-    timeout: float
+    timeout: float  # seconds, Python's sqlite3 timeout
     summary: str
 
 
 def variants() -> dict[str, Variant]:
-    """Return the three variants by name; ``production`` comes from ``sqlite_database()``."""
+    """The three variants by name; ``production`` comes from ``sqlite_database()``."""
     from django_six_demos.sqlite.database import sqlite_database
 
     options = sqlite_database(Path("scratch"))["OPTIONS"]
@@ -118,7 +97,7 @@ def connect(path: Path, variant: Variant) -> sqlite3.Connection:
 
 
 def is_lock_error(error: sqlite3.OperationalError) -> bool:
-    """Return whether ``error`` is SQLite's "database is locked" (SQLITE_BUSY)."""
+    """Whether ``error`` is SQLite's "database is locked" (SQLITE_BUSY)."""
     return "locked" in str(error).lower()
 
 
@@ -126,12 +105,12 @@ def is_lock_error(error: sqlite3.OperationalError) -> bool:
 
 
 def bucket(seconds: float) -> int:
-    """Return the histogram bucket of a latency."""
+    """The histogram bucket of a latency."""
     return int(math.log(max(seconds * 1e6, 1.0)) / _BUCKET_GROWTH)
 
 
 def percentile(histogram: dict[int, int], fraction: float) -> float | None:
-    """Return the ``fraction`` percentile (0-1) of a bucket histogram, in seconds."""
+    """The ``fraction`` percentile (0-1) of a bucket histogram, in seconds."""
     total = sum(histogram.values())
     if not total:
         return None
@@ -140,7 +119,6 @@ def percentile(histogram: dict[int, int], fraction: float) -> float | None:
     for key in sorted(histogram):
         seen += histogram[key]
         if seen >= rank:
-            # The bucket's geometric middle: within 2.5 % of every sample in it.
             return math.exp((key + 0.5) * _BUCKET_GROWTH) / 1e6
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -171,8 +149,7 @@ def _write_loop(
         started = time.perf_counter()
         try:
             connection.execute(variant.begin)
-            # Read, then write: the pattern that deferred transactions cannot
-            # make wait for the lock (a stale snapshot cannot be upgraded).
+            # Read, then write: a deferred transaction cannot wait for the lock here.
             (total,) = connection.execute("SELECT n FROM totals WHERE id = 1").fetchone()
             connection.execute("UPDATE totals SET n = ? WHERE id = 1", (total + 1,))
             connection.execute(
@@ -190,7 +167,6 @@ def _write_loop(
                 other += 1
                 first_other = first_other or str(error)
         else:
-            # Acknowledged: the writer (a view, a task) would report success.
             commits += 1
             key = bucket(time.perf_counter() - started)
             histogram[key] = histogram.get(key, 0) + 1
@@ -203,8 +179,6 @@ def _write_loop(
         "other_errors": other,
         "first_other_error": first_other,
         "histogram": {str(k): v for k, v in histogram.items()},
-        "reads": 0,
-        "read_errors": 0,
     }
 
 
@@ -226,7 +200,7 @@ def _read_loop(connection: sqlite3.Connection, stdout: IO[str], end: float) -> d
 
 
 def child_main(spec: dict[str, Any], stdin: IO[str], stdout: IO[str]) -> None:
-    """Run one writer or reader described by ``spec``, talking JSON lines to the parent."""
+    """Run the writer or reader ``spec``, talking JSON lines to the parent."""
     variant = Variant(**spec["variant"])
     with contextlib.closing(connect(Path(spec["path"]), variant)) as connection:
         _emit(stdout, "ready")
@@ -280,13 +254,11 @@ class VariantResult:
     expected_rows: int
     found_rows: int
     lost_rows: int
-    # Rows found that no writer saw committed (never expected: reported, not hidden).
-    unacknowledged_rows: int
-    # The shared counter should equal the commits: a lost update shows here.
-    counter: int
+    unacknowledged_rows: int  # found, but no writer saw them committed
+    counter: int  # equals the commits unless an update was lost
     reads: int
     read_errors: int
-    # The PRAGMAs in effect, read back from a connection configured like the writers.
+    # The PRAGMAs in effect on a connection configured like the writers.
     effective: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -339,14 +311,8 @@ CREATE TABLE rows (
 """
 
 
-def _remove_database(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        with contextlib.suppress(FileNotFoundError):
-            Path(f"{path}{suffix}").unlink()
-
-
 def _prepare(path: Path, variant: Variant) -> dict[str, str]:
-    _remove_database(path)
+    remove_database(path)
     with contextlib.closing(connect(path, variant)) as connection:
         connection.executescript(SCHEMA)
         return {
@@ -356,51 +322,43 @@ def _prepare(path: Path, variant: Variant) -> dict[str, str]:
 
 
 class _Child:
-    """One writer or reader process, and a thread reading its JSON lines."""
+    """One writer or reader process, and a thread reading its JSON lines (and errors)."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
         env = dict(os.environ)
-        # The package's parent directory: children import this module from the
-        # same place as the parent, installed or not.
+        # Children import this module from where the parent did, installed or not.
         package_root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
         self.process = subprocess.Popen(
             [sys.executable, "-m", MODULE, json.dumps(spec)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             text=True,
             env=env,
         )
         self.ready = threading.Event()
         self.progress: dict[str, Any] = {"commits": 0, "locked": 0, "reads": 0}
         self.done: dict[str, Any] | None = None
-        self.stderr = ""
-        self._threads = [
-            threading.Thread(target=self._read_stdout, daemon=True),
-            threading.Thread(target=self._read_stderr, daemon=True),
-        ]
-        for thread in self._threads:
-            thread.start()
+        self.stderr = ""  # whatever the process printed that is not a message
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
 
-    def _read_stdout(self) -> None:
+    def _read(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
-            with contextlib.suppress(ValueError):
+            try:
                 message = json.loads(line)
-                kind = message.pop("kind", None)
-                if kind == "ready":
-                    self.ready.set()
-                elif kind == "progress":
-                    self.progress = message
-                elif kind == "done":
-                    self.progress = message
-                    self.done = message
+                kind = message.pop("kind")
+            except (ValueError, TypeError, AttributeError, KeyError):
+                self.stderr += line
+                continue
+            if kind == "ready":
+                self.ready.set()
+            else:
+                self.progress = message
+                self.done = message if kind == "done" else self.done
         self.ready.set()  # the process ended: stop waiting for it
-
-    def _read_stderr(self) -> None:
-        assert self.process.stderr is not None
-        self.stderr = self.process.stderr.read()
 
     def send(self, line: str) -> None:
         assert self.process.stdin is not None
@@ -409,8 +367,7 @@ class _Child:
             self.process.stdin.flush()
 
     def finish(self, timeout: float) -> None:
-        """Wait for the process (kill it after ``timeout``), then close its pipes."""
-        # A child still waiting for "go" reads end-of-file and exits.
+        """Close stdin (a child still waiting for "go" exits), wait, kill after ``timeout``."""
         if self.process.stdin is not None:
             with contextlib.suppress(OSError):
                 self.process.stdin.close()
@@ -419,12 +376,9 @@ class _Child:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
+        self._thread.join(timeout=5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 def _count_rows(path: Path, variant: Variant) -> tuple[dict[int, int], int]:
@@ -450,17 +404,26 @@ def run_variant(
     base = {"path": str(path), "variant": asdict(variant)}
     children = [_Child({**base, "role": "writer", "id": i}) for i in range(writers)]
     children += [_Child({**base, "role": "reader", "id": i}) for i in range(readers)]
-    start = end = time.time()
+    start = time.time()
     try:
         for child in children:
             child.ready.wait(_READY_TIMEOUT)
         if all(child.process.poll() is None for child in children):
             # Everyone starts together, once every process is connected.
             start = time.time() + 0.1
-            end = start + seconds
             for child in children:
-                child.send(f"go {start!r} {end!r}")
-            _watch(variant, children, start, end, seconds, on_progress, progress_every)
+                child.send(f"go {start!r} {start + seconds!r}")
+            # Past the deadline (a writer may wait for the lock up to its timeout)
+            # finish() kills what is left, and the run fails.
+            deadline = start + seconds + variant.timeout + 30
+            next_report = time.monotonic() + progress_every
+            while (
+                any(child.process.poll() is None for child in children) and time.time() < deadline
+            ):
+                time.sleep(0.05)
+                if on_progress is not None and time.monotonic() >= next_report:
+                    next_report += progress_every
+                    on_progress(_progress(variant, children, time.time() - start, seconds))
     finally:
         for child in children:
             child.finish(timeout=5)
@@ -473,39 +436,17 @@ def run_variant(
     if on_progress is not None:
         on_progress(_progress(variant, children, seconds, seconds))
     found, counter = _count_rows(path, variant)
-    _remove_database(path)
+    remove_database(path)
     return _result(variant, children, found, counter, writers, start, effective)
-
-
-def _watch(
-    variant: Variant,
-    children: Sequence[_Child],
-    start: float,
-    end: float,
-    seconds: float,
-    on_progress: Callable[[Progress], None] | None,
-    progress_every: float,
-) -> None:
-    """Wait for every process to end, reporting progress; kill them past the deadline."""
-    # Once time is up a writer may still wait for the lock, up to its timeout.
-    hard_deadline = end + variant.timeout + 30
-    next_report = time.monotonic() + progress_every
-    while any(child.process.poll() is None for child in children):
-        if time.time() > hard_deadline:
-            return  # finish() kills what is left; the run then fails
-        time.sleep(0.05)
-        if on_progress is not None and time.monotonic() >= next_report:
-            next_report += progress_every
-            on_progress(_progress(variant, children, time.time() - start, seconds))
 
 
 def _progress(
     variant: Variant, children: Iterable[_Child], elapsed: float, seconds: float
 ) -> Progress:
-    totals = {"commits": 0, "locked": 0, "reads": 0}
-    for child in children:
-        for key in totals:
-            totals[key] += int(child.progress.get(key, 0))
+    totals = {
+        key: sum(int(child.progress.get(key, 0)) for child in children)
+        for key in ("commits", "locked", "reads")
+    }
     return Progress(variant.name, max(0.0, elapsed), seconds, **totals)
 
 
@@ -519,6 +460,10 @@ def _result(
     effective: dict[str, str],
 ) -> VariantResult:
     finals = [child.done for child in children if child.done is not None]
+
+    def total(key: str) -> int:
+        return sum(int(final.get(key, 0)) for final in finals)
+
     histogram: dict[int, int] = {}
     for final in finals:
         for key, count in final.get("histogram", {}).items():
@@ -538,8 +483,8 @@ def _result(
         readers=len(finals) - writers,
         seconds=max(float(final["finished"]) for final in finals) - start,
         commits=sum(acknowledged.values()),
-        locked=sum(int(final.get("locked", 0)) for final in finals),
-        other_errors=sum(int(final.get("other_errors", 0)) for final in finals),
+        locked=total("locked"),
+        other_errors=total("other_errors"),
         first_other_error=first_other,
         p50_ms=None if p50 is None else round(p50 * 1000, 3),
         p99_ms=None if p99 is None else round(p99 * 1000, 3),
@@ -548,14 +493,14 @@ def _result(
         lost_rows=lost,
         unacknowledged_rows=unacknowledged,
         counter=counter,
-        reads=sum(int(final.get("reads", 0)) for final in finals),
-        read_errors=sum(int(final.get("read_errors", 0)) for final in finals),
+        reads=total("reads"),
+        read_errors=total("read_errors"),
         effective=effective,
     )
 
 
 def validate(*, writers: int, readers: int, seconds: float, names: Sequence[str]) -> list[str]:
-    """Return the problems with a run's parameters (empty when it may run)."""
+    """The problems with a run's parameters (none when it may run)."""
     problems = []
     if not 1 <= writers <= MAX_WRITERS:
         problems.append(f"writers must be 1 to {MAX_WRITERS}, not {writers}")
@@ -571,16 +516,6 @@ def validate(*, writers: int, readers: int, seconds: float, names: Sequence[str]
     return problems
 
 
-@contextlib.contextmanager
-def _scratch_directory(directory: Path | None) -> Iterator[Path]:
-    if directory is not None:
-        directory.mkdir(parents=True, exist_ok=True)
-        yield directory
-        return
-    with tempfile.TemporaryDirectory(prefix="django-six-demos-contention-") as temporary:
-        yield Path(temporary)
-
-
 def run(
     names: Sequence[str] = VARIANT_NAMES,
     *,
@@ -593,24 +528,27 @@ def run(
 ) -> list[VariantResult]:
     """Run each named variant in turn on a fresh scratch database; return the results.
 
-    ``directory`` holds the scratch files (a temporary directory by default):
-    put it on the disk your database lives on to measure that disk.
-
-    >>> [r.locked for r in run(["production"], writers=8, seconds=3)]
-    [0]
+    ``directory`` (a temporary one by default) should be on the disk to measure.
     """
     problems = validate(writers=writers, readers=readers, seconds=seconds, names=names)
     if problems:
         raise ValueError("; ".join(problems))
     all_variants = variants()
-    with _scratch_directory(directory) as scratch:
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+    scratch_directory = (
+        contextlib.nullcontext(str(directory))
+        if directory is not None
+        else tempfile.TemporaryDirectory(prefix="django-six-demos-contention-")
+    )
+    with scratch_directory as scratch:
         return [
             run_variant(
                 all_variants[name],
                 writers=writers,
                 readers=readers,
                 seconds=seconds,
-                directory=scratch,
+                directory=Path(scratch),
                 on_progress=on_progress,
                 progress_every=progress_every,
             )

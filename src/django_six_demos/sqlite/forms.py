@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-# Bounded on purpose: each variant starts this many processes for this long,
-# three variants per run, one run at a time.
+# Bounded: each of three variants starts this many processes for this long.
 WRITER_CHOICES = [(2, "2"), (4, "4"), (8, "8")]
 SECONDS_CHOICES = [(1, "1 s"), (2, "2 s"), (3, "3 s")]
 READER_CHOICES = [(0, "none"), (1, "1"), (2, "2")]

@@ -9,11 +9,9 @@ from django.db import models
 from django.db.models import Max
 from django.utils import timezone
 
-# A run still queued or running after this long is taken for lost (no worker,
-# or a worker that died): it no longer blocks a new one.
-ACTIVE_FOR = timedelta(minutes=10)
-# The newest runs kept: older ones are deleted when a run is created.
-KEEP_RUNS: Final = 20
+# A run queued or running for longer is taken for lost: it no longer blocks a new one.
+ACTIVE_FOR: Final = timedelta(minutes=10)
+KEEP_RUNS: Final = 20  # older runs are deleted when a run is created
 
 
 class ContentionRun(models.Model):
@@ -27,12 +25,9 @@ class ContentionRun(models.Model):
     readers = models.PositiveSmallIntegerField(default=0)
     seconds = models.FloatField()
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
-    # The latest progress line while it runs ("production: 1.0/2 s, ...").
     progress = models.CharField(max_length=200, blank=True)
-    # contention.VariantResult.to_dict() for each variant, in order.
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
-    # The background task's result id, to ask the backend about it.
     task_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -54,7 +49,7 @@ class ContentionRun(models.Model):
 
     @classmethod
     def active(cls) -> ContentionRun | None:
-        """Return the run queued or running now, if any (lost runs excepted)."""
+        """The run queued or running now, if any (lost runs excepted)."""
         return (
             cls.objects.filter(
                 status__in=[cls.Status.QUEUED, cls.Status.RUNNING],
@@ -66,18 +61,15 @@ class ContentionRun(models.Model):
 
     @classmethod
     def last_activity(cls) -> datetime | None:
-        """Return when a run was last created, started or finished (one query)."""
+        """When a run was last created, started or finished."""
         latest = cls.objects.aggregate(
             created=Max("created_at"), started=Max("started_at"), finished=Max("finished_at")
         )
-        moments = [moment for moment in latest.values() if moment is not None]
-        return max(moments, default=None)
+        return max((moment for moment in latest.values() if moment is not None), default=None)
 
     @classmethod
     def prune(cls, keep: int = KEEP_RUNS) -> int:
         """Delete all but the newest ``keep`` runs; return how many went."""
-        newest = list(
-            cls.objects.order_by("-created_at", "-pk").values_list("pk", flat=True)[:keep]
-        )
+        newest = list(cls.objects.values_list("pk", flat=True)[:keep])
         deleted, _ = cls.objects.exclude(pk__in=newest).delete()
         return deleted

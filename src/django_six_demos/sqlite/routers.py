@@ -1,21 +1,7 @@
-"""Keep the task queue in its own SQLite file: a database router for django-tasks-db.
-
-With SQLite, the site and the worker share one write lock per database file.
-The worker polls by taking that lock (``db_worker`` claims each task in an
-``EXCLUSIVE`` transaction), so a busy queue and a busy site wait for each
-other. A second file gives the queue its own lock.
-
-django-tasks-db 0.13 has no option naming a database: its models use the
-database a router picks, and its worker claims tasks in a transaction on
-that same database. This router sends its app (label
-``django_tasks_database``) to the ``"tasks"`` alias and keeps everything else
-out of it::
-
-    DATABASES["tasks"] = sqlite_database(BASE_DIR, file_name="tasks.sqlite3")
-    DATABASE_ROUTERS = ["django_six_demos.sqlite.routers.TaskQueueRouter"]
-
-then ``manage.py migrate`` and ``manage.py migrate --database tasks``.
+"""A database router that keeps django-tasks-db's queue in its own SQLite file, with its own lock.
 https://docs.djangoproject.com/en/6.0/topics/db/multi-db/#automatic-database-routing
+
+``DATABASE_ROUTERS = ["django_six_demos.sqlite.routers.TaskQueueRouter"]`` with ``DATABASES["tasks"]``.
 """
 
 from __future__ import annotations
@@ -29,10 +15,7 @@ QUEUE_DATABASE: Final = "tasks"
 
 
 class TaskQueueRouter:
-    """Route django-tasks-db's models to the ``"tasks"`` database alias.
-
-    Subclass it and set ``database`` for another alias.
-    """
+    """Route django-tasks-db's models to the ``"tasks"`` alias (subclass it for another)."""
 
     app_label: str = QUEUE_APP_LABEL
     database: str = QUEUE_DATABASE
@@ -47,8 +30,7 @@ class TaskQueueRouter:
         return self._route(model)
 
     def allow_relation(self, obj1: Model, obj2: Model, **hints: Any) -> bool | None:
-        # Nothing in the queue points at the site's tables, or back.
-        return None
+        return None  # nothing in the queue points at the site's tables
 
     def allow_migrate(
         self, db: str, app_label: str, model_name: str | None = None, **hints: Any

@@ -1,9 +1,4 @@
-"""The contention lab's background task: a small, bounded run for the web page.
-
-``run_contention_lab`` runs each variant of ``contention.py`` with the run's
-writers and seconds in a temporary directory and stores the results on its
-``ContentionRun`` row, with progress while it runs. A worker
-(``manage.py db_worker``) picks it up: the page only enqueues it.
+"""The contention lab's background task: a bounded run of ``contention.py`` for the web page.
 https://docs.djangoproject.com/en/6.0/topics/tasks/
 """
 
@@ -18,8 +13,7 @@ from django_six_demos import compat
 from django_six_demos.sqlite import contention
 from django_six_demos.sqlite.models import ContentionRun
 
-# How often the task writes its progress to the database.
-PROGRESS_EVERY = 0.5
+PROGRESS_EVERY = 0.5  # seconds between two progress writes
 
 
 # [lab-task]
@@ -30,8 +24,7 @@ def run_contention_lab(run_id: int) -> dict[str, Any]:
         status=ContentionRun.Status.RUNNING, started_at=timezone.now(), progress="Starting…"
     )
     if not updated:
-        # Not queued (already run, or deleted): running twice would only waste
-        # the machine, so a repeated task is a no-op.
+        # Already run, or deleted: a repeated task is a no-op.
         return {"run": run_id, "ran": False}
     run = ContentionRun.objects.get(pk=run_id)
     last_write = 0.0

@@ -1,11 +1,7 @@
-"""SQLite in production: dj-lite's settings (WAL, IMMEDIATE transactions, PRAGMAs)
-for Django's SQLite backend, read back live and proved by a contention lab.
+"""SQLite in production: dj-lite's settings read back live, and a contention lab that proves them.
 https://docs.djangoproject.com/en/6.0/ref/databases/#sqlite-notes
 
-The room page queries each setting on the running connection (``PRAGMA ...``),
-so a misconfiguration shows. The lab enqueues a bounded contention run as a
-background task and polls its status with htmx until it answers 286. Only
-staff start runs, rate-limited, one at a time, with a cool-down between them.
+The lab enqueues a bounded run (staff only, one at a time) and htmx polls its status.
 """
 
 from __future__ import annotations
@@ -18,19 +14,21 @@ from functools import partial
 from typing import Any, Final
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, resolve_url
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
+from django_htmx.http import HTMX_STOP_POLLING
 
-from django_six_demos import compat, limits, rooms
+from django_six_demos import compat, limits
+from django_six_demos.demo import demo_for
+from django_six_demos.htmx import HtmxHttpRequest
 from django_six_demos.sqlite import contention, database
 from django_six_demos.sqlite.forms import ContentionLabForm
 from django_six_demos.sqlite.models import KEEP_RUNS, ContentionRun
@@ -38,61 +36,49 @@ from django_six_demos.sqlite.routers import QUEUE_DATABASE, TaskQueueRouter
 
 logger = logging.getLogger(__name__)
 
-SETTINGS_PAGE = "django_six_demos/sqlite/index.html"
-LAB = "django_six_demos/sqlite/lab.html"
-# htmx stops polling when a response has this status (and still swaps it).
-HTMX_STOP_POLLING = 286
-# A queued run older than this gets a hint that no worker may be running.
-WORKER_HINT_AFTER = timedelta(seconds=10)
-# Each run starts up to ten processes for several seconds and holds the task
-# worker: staff only, this often per user and per address, ...
+SETTINGS_PAGE: Final = "django_six_demos/sqlite/index.html"
+LAB: Final = "django_six_demos/sqlite/lab.html"
+# A run queued longer than this gets a hint that no worker may be running.
+WORKER_HINT_AFTER: Final = timedelta(seconds=10)
+# A run starts up to ten processes for seconds and holds the worker: staff only, this often...
 LAB_RATE: Final = limits.Rate(per_user="10/h", per_ip="20/h")
 # ... and never sooner than this after the last run was created, started or finished.
 LAB_COOL_DOWN: Final = timedelta(minutes=2)
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
+CHART_LABEL_WIDTH: Final = 150
+CHART_BAR_MAX: Final = 240
+CHART_ROW: Final = 28
 
 
 @dataclass(frozen=True)
 class SiteDatabase:
-    """The site's database, as the room describes it."""
-
     alias: str
     display_name: str
     is_sqlite: bool
-    # The file's name (never its full path), or None in memory / not SQLite.
-    file_name: str | None
+    file_name: str | None  # never the full path; None in memory or not SQLite
 
 
 def site_database(connection: BaseDatabaseWrapper) -> SiteDatabase:
     """Describe ``connection`` without querying it."""
     path = database.database_file(connection)
     return SiteDatabase(
-        alias=connection.alias,
-        display_name=connection.display_name,
-        is_sqlite=connection.vendor == "sqlite",
-        file_name=None if path is None else path.name,
+        connection.alias,
+        connection.display_name,
+        connection.vendor == "sqlite",
+        None if path is None else path.name,
     )
 
 
 def _queue_database() -> str | None:
-    """Return the file name of the task queue's own database, if the site has one."""
-    routers = getattr(settings, "DATABASE_ROUTERS", [])
+    """The file name of the task queue's own database, if the site routes it to one."""
+    router_path = f"{TaskQueueRouter.__module__}.{TaskQueueRouter.__qualname__}"
     routed = any(
-        router == f"{TaskQueueRouter.__module__}.{TaskQueueRouter.__qualname__}"
-        or isinstance(router, TaskQueueRouter)
-        for router in routers
+        router == router_path or isinstance(router, TaskQueueRouter)
+        for router in getattr(settings, "DATABASE_ROUTERS", [])
     )
     if not routed or QUEUE_DATABASE not in connections.settings:
         return None
     path = database.database_file(connections[QUEUE_DATABASE])
     return path.name if path is not None else QUEUE_DATABASE
-
-
-def _room_context() -> dict[str, Any]:
-    return {"room": rooms.ROOMS_BY_SLUG["sqlite"], "sources": rooms.sources("sqlite")}
 
 
 @require_GET
@@ -102,12 +88,11 @@ def index(request: HttpRequest) -> TemplateResponse:
     site = site_database(connection)
     if site.is_sqlite:
         rows = database.live_settings(connection)
-    else:
-        # Nothing to query on another database: show the recommendation alone.
+    else:  # nothing to query: the recommendation alone
         recommended = database.recommended_values()
         rows = [database.LiveSetting(s, recommended[s.name], "") for s in database.SETTINGS]
     context = {
-        **_room_context(),
+        **demo_for(__name__).context(),
         "database": site,
         "rows": rows,
         "differences": [row for row in rows if site.is_sqlite and not row.ok],
@@ -146,19 +131,8 @@ class Chart:
         return len(self.bars) * CHART_ROW + 4
 
 
-CHART_WIDTH = 480
-CHART_LABEL_WIDTH = 150
-CHART_BAR_MAX = 240
-CHART_ROW = 28
-
-
-def _bar_class(name: str) -> str:
-    # Class names come from the known variants only, never from stored text.
-    return f"lab-bar lab-bar-{name}" if name in contention.VARIANT_NAMES else "lab-bar"
-
-
 def charts(variants: list[dict[str, Any]]) -> list[Chart]:
-    """Return bar charts of commits/s and lock errors, laid out for inline SVG."""
+    """Bar charts of commits/s and lock errors, laid out for inline SVG."""
     specs = (
         ("Commits per second (more is better)", "commits_per_second", "{:,.0f}/s"),
         ('"database is locked" errors (fewer is better)', "locked", "{:,}"),
@@ -167,46 +141,49 @@ def charts(variants: list[dict[str, Any]]) -> list[Chart]:
     for title, key, text in specs:
         values = [float(variant.get(key) or 0) for variant in variants]
         top = max(values, default=0) or 1
-        bars = [
-            Bar(
-                label=str(variant.get("label", "")),
-                value=text.format(value if key != "locked" else int(value)),
-                y=2 + i * CHART_ROW,
-                width=round(value / top * CHART_BAR_MAX),
-                css_class=_bar_class(str(variant.get("name", ""))),
+        bars = []
+        for i, (variant, value) in enumerate(zip(variants, values, strict=True)):
+            name = str(variant.get("name", ""))
+            bars.append(
+                Bar(
+                    label=str(variant.get("label", "")),
+                    value=text.format(value if key != "locked" else int(value)),
+                    y=2 + i * CHART_ROW,
+                    width=round(value / top * CHART_BAR_MAX),
+                    # Class names from the known variants only, never from stored text.
+                    css_class=f"lab-bar lab-bar-{name}"
+                    if name in contention.VARIANT_NAMES
+                    else "lab-bar",
+                )
             )
-            for i, (variant, value) in enumerate(zip(variants, values, strict=True))
-        ]
         result.append(Chart(title, bars))
     return result
 
 
-def _milliseconds(value: float | None) -> str:
-    return "–" if value is None else f"{value:,.2f}"
-
-
 def result_rows(variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Return the results table's cells, formatted."""
-    return [
-        {
-            "name": variant.get("name"),
-            "label": variant.get("label"),
-            "summary": variant.get("summary"),
-            "commits": f"{variant.get('commits', 0):,}",
-            "commits_per_second": f"{variant.get('commits_per_second', 0):,.0f}",
-            "locked": f"{variant.get('locked', 0):,}",
-            "lock_error_rate": f"{variant.get('lock_error_rate', 0):.0%}",
-            "other_errors": f"{variant.get('other_errors', 0):,}",
-            "p50_ms": _milliseconds(variant.get("p50_ms")),
-            "p99_ms": _milliseconds(variant.get("p99_ms")),
-            "expected_rows": f"{variant.get('expected_rows', 0):,}",
-            "found_rows": f"{variant.get('found_rows', 0):,}",
-            "lost_rows": f"{variant.get('lost_rows', 0):,}",
-            "reads_per_second": f"{variant.get('reads_per_second', 0):,.0f}",
-            "clean": bool(variant.get("clean")),
+    """The results table's cells, formatted."""
+    counts = ("commits", "locked", "other_errors", "expected_rows", "found_rows", "lost_rows")
+    rows = []
+    for variant in variants:
+        row: dict[str, Any] = {key: variant.get(key) for key in ("name", "label", "summary")}
+        row |= {key: f"{variant.get(key, 0):,}" for key in counts}
+        row |= {
+            key: f"{variant.get(key, 0):,.0f}" for key in ("commits_per_second", "reads_per_second")
         }
-        for variant in variants
-    ]
+        row |= {
+            key: "–" if variant.get(key) is None else f"{variant[key]:,.2f}"
+            for key in ("p50_ms", "p99_ms")
+        }
+        row["lock_error_rate"] = f"{variant.get('lock_error_rate', 0):.0%}"
+        row["clean"] = bool(variant.get("clean"))
+        rows.append(row)
+    return rows
+
+
+def _fail(run_id: int, error: str) -> None:
+    ContentionRun.objects.filter(
+        pk=run_id, status__in=[ContentionRun.Status.QUEUED, ContentionRun.Status.RUNNING]
+    ).update(status=ContentionRun.Status.FAILED, error=error[:2000], finished_at=timezone.now())
 
 
 def _sync_with_task(run: ContentionRun) -> None:
@@ -216,7 +193,6 @@ def _sync_with_task(run: ContentionRun) -> None:
     from django_six_demos.sqlite.tasks import run_contention_lab
 
     # NotImplementedError: a backend that keeps no results (ImmediateBackend).
-    # DoesNotExist: core's or the backport's (django-tasks-rq raises it on 6.x).
     not_found: tuple[type[Exception], ...] = (
         *compat.task_result_does_not_exist(),
         NotImplementedError,
@@ -228,18 +204,12 @@ def _sync_with_task(run: ContentionRun) -> None:
         return
     if result.status == compat.TaskResultStatus.FAILED:
         cause = result.errors[-1].exception_class_path if result.errors else "unknown"
-        ContentionRun.objects.filter(
-            pk=run.pk, status__in=[ContentionRun.Status.QUEUED, ContentionRun.Status.RUNNING]
-        ).update(
-            status=ContentionRun.Status.FAILED,
-            error=f"The background task failed ({cause}).",
-            finished_at=timezone.now(),
-        )
+        _fail(run.pk, f"The background task failed ({cause}).")
         run.refresh_from_db()
 
 
 def cool_down_left() -> int | None:
-    """Return the seconds until a new run may start, or None if one may now."""
+    """The seconds until a new run may start, or None if one may now."""
     last = ContentionRun.last_activity()
     if last is None:
         return None
@@ -251,9 +221,8 @@ def _lab_context(
     request: HttpRequest, form: ContentionLabForm, run: ContentionRun | None
 ) -> dict[str, Any]:
     may_start = bool(getattr(request.user, "is_staff", False))
-    login_url = resolve_url(settings.LOGIN_URL)
-    context: dict[str, Any] = {
-        **_room_context(),
+    return {
+        **demo_for(__name__).context(),
         "database": site_database(connections[DEFAULT_DB_ALIAS]),
         "form": form,
         "run": run,
@@ -265,11 +234,9 @@ def _lab_context(
         "cool_down_minutes": round(LAB_COOL_DOWN.total_seconds() / 60),
         "lab_rate": LAB_RATE,
         "keep_runs": KEEP_RUNS,
-        "login_url": f"{login_url}?{urlencode({'next': request.get_full_path()})}",
+        "login_url": redirect_to_login(request.get_full_path()).url,
+        **(_run_context(run) if run is not None else {}),
     }
-    if run is not None:
-        context.update(_run_context(run))
-    return context
 
 
 def _run_context(run: ContentionRun) -> dict[str, Any]:
@@ -296,11 +263,7 @@ def _enqueue(run_id: int) -> None:
     except Exception as error:
         # A misconfigured backend must not leave the run waiting for ever.
         logger.exception("Could not enqueue contention run %s", run_id)
-        ContentionRun.objects.filter(pk=run_id).update(
-            status=ContentionRun.Status.FAILED,
-            error=f"The task could not be enqueued: {type(error).__name__}: {error}"[:2000],
-            finished_at=timezone.now(),
-        )
+        _fail(run_id, f"The task could not be enqueued: {type(error).__name__}: {error}")
         return
     ContentionRun.objects.filter(pk=run_id).update(task_id=str(result.id))
 
@@ -315,13 +278,9 @@ def lab_start(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return TemplateResponse(request, LAB, _lab_context(request, form, None), status=400)
     if not compat.tasks_api_importable():
-        return HttpResponse(
-            f"The lab needs a tasks API: {compat.BACKPORTS_INSTALL}",
-            status=503,
-            content_type="text/plain",
-        )
-    # One run at a time: each starts a dozen processes. On SQLite the
-    # IMMEDIATE transaction serialises concurrent posts.
+        message = f"The lab needs a tasks API: {compat.BACKPORTS_INSTALL}"
+        return HttpResponse(message, status=503, content_type="text/plain")
+    # One run at a time; on SQLite the IMMEDIATE transaction serialises concurrent posts.
     with transaction.atomic():
         run = ContentionRun.active()
         if run is None:
@@ -342,13 +301,10 @@ def lab_start(request: HttpRequest) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def run_status(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
-    """One run: the lab page around it, or (htmx polling) its status alone."""
+    """One run: the lab page around it, or (htmx polling) its status alone, 286 once finished."""
     run = get_object_or_404(ContentionRun, pk=pk)
     _sync_with_task(run)
     if request.htmx:
-        # The partial's name is fixed here, never taken from the request.
-        response = TemplateResponse(request, f"{LAB}#run-status", _run_context(run))
-        if run.is_finished:
-            response.status_code = HTMX_STOP_POLLING
-        return response
+        status = HTMX_STOP_POLLING if run.is_finished else 200
+        return TemplateResponse(request, f"{LAB}#run-status", _run_context(run), status=status)
     return TemplateResponse(request, LAB, _lab_context(request, ContentionLabForm(), run))

@@ -1,21 +1,28 @@
-"""The background tasks demo room."""
+"""The background tasks demo: ``@task``, ``enqueue()`` and a real worker."""
 
 from __future__ import annotations
 
-from django.apps import AppConfig
-from django.core import checks
+from django_six_demos.demo import DemoConfig, Source, gated, package
 
 
-class TasksDemoConfig(AppConfig):
+class TasksDemoConfig(DemoConfig):
     name = "django_six_demos.tasks"
     # An explicit label: the default ("tasks") could clash with other apps.
     label = "django_six_demos_tasks"
     verbose_name = "Background tasks demo"
-    # Django 6.0 changed DEFAULT_AUTO_FIELD's default; pinning it keeps the
-    # migrations identical on Django 5.2, 6.0 and 6.1.
-    default_auto_field = "django.db.models.BigAutoField"
+    title = "Background tasks"
+    summary = (
+        "@task and enqueue with a real database worker, status polled with htmx, "
+        "failures and lost workers handled."
+    )
+    url_prefix = "tasks/"
+    order = 3
+    features = ("tasks",)
+    # The pages import its model, also when the tasks run on RQ.
+    extra_apps = ("django_tasks_db",)
 
-    def ready(self) -> None:
-        from django_six_demos.checks import check_tasks_backend
-
-        checks.register(checks.Tags.compatibility)(check_tasks_backend)
+    def sources(self) -> list[Source]:
+        return [
+            gated("Tasks API", "tasks"),
+            package("Database backend and worker", "django-tasks-db"),
+        ]

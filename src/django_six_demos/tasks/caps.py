@@ -1,47 +1,40 @@
 """How much the tasks room queues and keeps, checked before every enqueue.
 
-A queue holds at most MAX_READY_PER_QUEUE waiting tasks, one acceptance-email task is
-in flight at a time, and only the newest exports and finished results are kept: a
-stranger's clicks cannot fill the disk or hold the worker.
+A full queue refuses more, one acceptance-email batch is in flight at a time, and only the
+newest exports and results are kept: a stranger's clicks cannot fill the disk or hold the worker.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from django.db import transaction
 from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
 
-from django_six_demos import compat
+from django_six_demos import compat, limits
 from django_six_demos.tasks.models import Rerun, ScheduleExport
 
 if TYPE_CHECKING or compat.tasks_api_importable():
-    # Without a tasks API (Django 5.2, no backport) nothing here runs: the
-    # django_six_demos.E001 check stops the server from starting.
+    # Without a tasks API nothing here runs: the E001 check stops the server.
     from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
 if TYPE_CHECKING:
     from django.tasks.backends.base import BaseTaskBackend
 
+    from django_six_demos.compat import Task
+
 # Beyond this many READY tasks on a queue, enqueueing answers 503: the worker
 # is behind (or not running), and more waiting work would only pile up.
 MAX_READY_PER_QUEUE: Final = 10
-# A refused enqueue suggests trying again after this many seconds.
 RETRY_AFTER_SECONDS: Final = 60
-# ScheduleExport rows kept: a new export deletes the older ones. More than a
-# full queue, so that an export still waiting or being built is not pruned
-# (unless several workers race through many exports meanwhile: its task then
-# fails, saying the export was pruned).
+# More than a full queue, so that an export still waiting or being built is not pruned.
 KEEP_EXPORTS: Final = MAX_READY_PER_QUEUE + 5
-# Finished results of this room's tasks kept (and Rerun links): older ones are
-# deleted whenever this room enqueues. READY and RUNNING results never are.
+# Finished results of this room's tasks (and Rerun links) kept; never READY or RUNNING ones.
 KEEP_RESULTS: Final = 100
-# The export's "slow" pauses add up to this at most, whatever the number of
-# talks: each pause shrinks as the talks grow, so one export cannot hold the
-# worker for minutes.
+# The slow export's pauses add up to this at most, whatever the number of talks.
 MAX_TOTAL_DELAY: Final = timedelta(seconds=10)
 # PostgreSQL advisory lock that serialises this room's check-then-enqueue
 # blocks; any constant 64-bit number unlikely to clash with a host project's.
@@ -49,8 +42,7 @@ ENQUEUE_LOCK_KEY: Final = 0x6A6F_6E71_7565_7565
 
 
 def default_backend() -> BaseTaskBackend:
-    # The backend itself: compat.default_task_backend is a proxy, whose type
-    # is not the backend's.
+    # compat.default_task_backend is a proxy, whose type is not the backend's.
     return compat.task_backends[compat.DEFAULT_TASK_BACKEND_ALIAS]
 
 
@@ -59,34 +51,22 @@ def is_database_backend(backend: BaseTaskBackend) -> bool:
 
 
 def is_rq_backend(backend: BaseTaskBackend) -> bool:
-    # django-tasks-rq is optional: without it, no backend can be its.
-    try:
+    try:  # django-tasks-rq is optional
         from django_tasks_rq import RQBackend
     except ImportError:
         return False
     return isinstance(backend, RQBackend)
 
 
-@dataclass(frozen=True)
-class QueueLoad:
-    """Tasks waiting for a worker (READY) and being run (RUNNING)."""
-
+class QueueLoad(NamedTuple):
     ready: int
     running: int
 
-    @property
-    def in_flight(self) -> int:
-        return self.ready + self.running
-
 
 def queue_load(queue_name: str, *, task_path: str | None = None) -> QueueLoad | None:
-    """Count the READY and RUNNING tasks of ``queue_name`` (of ``task_path`` only, if given).
+    """Count READY and RUNNING tasks of ``queue_name`` (of ``task_path`` only, if given).
 
-    django-tasks-db: its table. django-tasks-rq: the queue's length and its
-    started-job registry (a queue's jobs, whatever their task: this room
-    gives each of its capped tasks a queue of its own). Any other backend:
-    None, nothing to count (the immediate backend runs a task at once, the
-    dummy one keeps it in memory), so the caps do not apply.
+    RQ counts a whole queue (each capped task has its own); other backends have nothing to count.
     """
     backend = default_backend()
     if is_database_backend(backend):
@@ -100,22 +80,19 @@ def queue_load(queue_name: str, *, task_path: str | None = None) -> QueueLoad | 
             .annotate(count=Count("pk"))
             .order_by()
         )
-        return QueueLoad(ready=counts.get(ready, 0), running=counts.get(running, 0))
+        return QueueLoad(counts.get(ready, 0), counts.get(running, 0))
     if is_rq_backend(backend):
         import django_rq
 
         queue = django_rq.get_queue(queue_name)
-        return QueueLoad(ready=queue.count, running=queue.started_job_registry.count)
+        return QueueLoad(queue.count, queue.started_job_registry.count)
     return None
 
 
 def serialise_enqueues() -> None:
-    """Make concurrent check-then-enqueue blocks of this room run one at a time.
+    """Make concurrent check-then-enqueue blocks run one at a time (call inside ``atomic()``).
 
-    Call first thing inside ``transaction.atomic()``. On SQLite, dj-lite's
-    IMMEDIATE transactions take the write lock at BEGIN, which serialises
-    them already. On PostgreSQL a transaction-level advisory lock does the
-    same, released at commit or rollback.
+    dj-lite's IMMEDIATE transactions already do on SQLite; PostgreSQL takes an advisory lock.
     """
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
@@ -125,26 +102,48 @@ def serialise_enqueues() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ENQUEUE_LOCK_KEY])
 
 
+def check(
+    request: HttpRequest, task: Task[Any, Any], *, busy_message: str | None = None
+) -> HttpResponse | None:
+    """Prune, then check the caps before enqueueing ``task``: a refusal, or None.
+
+    Call inside ``transaction.atomic()`` and enqueue in the same block. With
+    ``busy_message``, one such task at a time (409); a full queue answers 503.
+    """
+    serialise_enqueues()
+    prune_results()
+    if busy_message is not None:
+        mine = queue_load(task.queue_name, task_path=task.module_path)
+        if mine is not None and mine.ready + mine.running:
+            return limits.refused(request, busy_message, status=409)
+    load = queue_load(task.queue_name)
+    if load is not None and load.ready >= MAX_READY_PER_QUEUE:
+        message = (
+            f"The {task.queue_name} queue already has {load.ready} tasks waiting for a worker, "
+            f"the most this demo allows: nothing was enqueued. "
+            f"Try again in {RETRY_AFTER_SECONDS} s."
+        )
+        return limits.refused(request, message, status=503, retry_after=RETRY_AFTER_SECONDS)
+    return None
+
+
 def room_task_paths() -> list[str]:
     """The module paths of this room's tasks: the rows :func:`prune_results` may delete."""
-    from django_six_demos.tasks import tasks as demo_tasks
+    from django_six_demos.tasks import tasks
 
-    return [
-        demo_tasks.send_acceptance_emails.module_path,
-        demo_tasks.build_schedule_export.module_path,
-        demo_tasks.fail_on_demand.module_path,
-        demo_tasks.report_attempt.module_path,
-    ]
+    room_tasks = (
+        tasks.send_acceptance_emails,
+        tasks.build_schedule_export,
+        tasks.fail_on_demand,
+        tasks.report_attempt,
+    )
+    return [task.module_path for task in room_tasks]
 
 
 def prune_results() -> int:
     """Delete this room's finished results beyond the newest KEEP_RESULTS; return how many.
 
-    As django-tasks-db's ``prune_db_task_results`` does, only SUCCESSFUL and
-    FAILED rows go, never READY or RUNNING ones; by count rather than age,
-    and only this room's tasks (the ``default`` queue is shared with other
-    rooms). Rerun links beyond the newest KEEP_RESULTS go too. RQ expires
-    results itself (its result and failure TTLs).
+    Like django-tasks-db's ``prune_db_task_results`` but by count; RQ expires results itself.
     """
     old_reruns = Rerun.objects.order_by("-created_at", "-pk").values("pk")[KEEP_RESULTS:]
     Rerun.objects.filter(pk__in=old_reruns).delete()
@@ -166,16 +165,8 @@ def prune_exports() -> int:
     return deleted
 
 
-def queue_full_message(queue_name: str, load: QueueLoad) -> str:
-    return (
-        f"The {queue_name} queue already has {load.ready} tasks waiting for a worker, "
-        f"the most this demo allows: nothing was enqueued. "
-        f"Try again in {RETRY_AFTER_SECONDS} s."
-    )
-
-
 def describe() -> dict[str, Any]:
-    """The caps, for the room page and the docs."""
+    """The caps, for the room page."""
     return {
         "max_ready_per_queue": MAX_READY_PER_QUEUE,
         "keep_exports": KEEP_EXPORTS,

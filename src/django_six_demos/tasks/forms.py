@@ -1,4 +1,4 @@
-"""Forms of the background tasks demo: what each task is enqueued with."""
+"""The tasks room's forms: what each task is enqueued with."""
 
 from __future__ import annotations
 
@@ -13,20 +13,13 @@ from django_six_demos.tasks.models import ScheduleExport
 # How the emails form hands its travel grant to the task.
 AS_JSON: Final = "json"
 AS_CLEANED: Final = "cleaned"
-# The most a demo email may promise: a plausible grant, not any number a
-# visitor types into a message sent from the conference's address.
+# A plausible grant, not any number typed into mail from the conference's address.
 MAX_TRAVEL_GRANT: Final = Decimal("1500.00")
-# The export's slow speed: a pause per talk (the task caps the total).
 SLOW_DELAY_MS: Final = 50
 
 
 class EmailsForm(forms.Form):
-    """Send the acceptance emails, optionally with a travel grant.
-
-    A form cleans a decimal field to a ``Decimal``, which is not JSON: the
-    ``arguments`` choice passes it as a string (accepted) or as is (refused by
-    ``enqueue()`` with a ``TypeError``, before anything is stored).
-    """
+    """The acceptance emails, with a grant passed as a string (JSON) or as a ``Decimal`` (refused)."""
 
     travel_grant = forms.DecimalField(
         label="Travel grant (EUR)",
@@ -49,7 +42,7 @@ class EmailsForm(forms.Form):
     )
 
     def task_kwargs(self) -> dict[str, Any]:
-        """Return the task's keyword arguments, converted to JSON or not, as chosen."""
+        """The task's keyword arguments, converted to JSON or not, as chosen."""
         grant: Decimal | None = self.cleaned_data["travel_grant"]
         if self.cleaned_data["arguments"] == AS_CLEANED:
             return {"travel_grant": grant}
@@ -57,8 +50,6 @@ class EmailsForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    """Build the schedule as a CSV or iCalendar file."""
-
     format = forms.ChoiceField(
         choices=ScheduleExport.Format.choices,
         initial=ScheduleExport.Format.CSV,
@@ -81,6 +72,4 @@ class ExportForm(forms.Form):
 
 
 class FailureForm(forms.Form):
-    """Enqueue a task that raises, with this message."""
-
     message = forms.CharField(max_length=200, initial="Failed on demand")

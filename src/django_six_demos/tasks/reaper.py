@@ -1,17 +1,7 @@
-"""Lost workers: fail the tasks a dead worker left RUNNING, re-run the idempotent ones.
+"""Lost workers: fail the tasks a SIGKILLed worker left RUNNING, re-run the idempotent ones.
 
-django-tasks-db's worker finishes its current task on SIGTERM/SIGINT, but a
-worker that is SIGKILLed (OOM killer, power loss, ``kill -9``) leaves that task
-RUNNING for good: nothing times it out and no other worker takes it
-(RealOrangeOne/django-tasks #46 is open). No package ships a fix yet, so this
-module is the small piece the demo adds: a reaper that marks RUNNING tasks
-older than a threshold as FAILED ("worker lost"), and enqueues a *new* copy of
-those whose task is marked :func:`idempotent`.
-
-Delivery is therefore at-most-once unless a task is marked idempotent, then
-at-least-once.
-
-https://docs.djangoproject.com/en/6.0/topics/tasks/
+Nothing times such a task out (RealOrangeOne/django-tasks #46). Delivery is at-most-once
+unless a task is marked :func:`idempotent`, then at-least-once.
 """
 
 from __future__ import annotations
@@ -35,43 +25,28 @@ if TYPE_CHECKING:
 else:
     TaskT = TypeVar("TaskT")
 
-# Longer than any demo task (they finish within seconds) with a wide margin.
-# A task still running when the reaper looks would be failed (and an idempotent
-# one run twice), so set it above your longest task.
+# Above the longest task: a task still running when the reaper looks would be failed.
 DEFAULT_OLDER_THAN: Final = timedelta(minutes=10)
 
-# Module paths (Task.module_path) of the tasks that are safe to run twice.
-_IDEMPOTENT: set[str] = set()
+_IDEMPOTENT: set[str] = set()  # module paths of the tasks safe to run twice
 
 
 def idempotent(task: TaskT) -> TaskT:
-    """Mark ``task`` as safe to run more than once; return it unchanged.
+    """Mark ``task`` as safe to run more than once, so the reaper re-enqueues a lost run.
 
-    The reaper re-enqueues a lost run of such a task. Apply it above ``@task``::
-
-        @idempotent
-        @task()
-        def rebuild_thumbnail(photo_id: int) -> None: ...
+    Apply it above ``@task``; it returns the task unchanged.
     """
     _IDEMPOTENT.add(task.module_path)
     return task
 
 
 def is_idempotent(module_path: str) -> bool:
-    """Return whether the task at ``module_path`` was marked ``@idempotent``.
-
-    Only tasks whose module has been imported are known: the reaper imports
-    each lost task's path before asking.
-    """
+    """Whether the task at ``module_path`` (its module imported) was marked ``@idempotent``."""
     return module_path in _IDEMPOTENT
 
 
 class WorkerLost(Exception):
-    """Recorded as the error of a task whose worker stopped without finishing it.
-
-    Never raised: the reaper stores it with django-tasks-db's own
-    ``set_failed()``, so ``result.errors[0].exception_class_path`` names it.
-    """
+    """The error stored (never raised) for a task whose worker stopped without finishing it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,11 +57,8 @@ class ReapedTask:
     task_path: str
     started_at: datetime
     worker_ids: tuple[str, ...]
-    # Whether a new copy is (or, in a dry run, would be) enqueued.
-    rerun: bool
-    # Why not, when rerun is False.
-    reason: str = ""
-    # The copy's id; None in a dry run or when not re-enqueued.
+    rerun: bool  # whether a new copy is (in a dry run, would be) enqueued
+    reason: str = ""  # why not
     new_id: str | None = None
 
 
@@ -113,17 +85,9 @@ def reap_lost_tasks(
 ) -> ReapReport:
     """Fail RUNNING tasks started more than ``older_than`` ago; re-enqueue idempotent ones.
 
-    Each lost task becomes FAILED with a :class:`WorkerLost` error saying
-    "worker lost". If its task is marked :func:`idempotent`, a new task with
-    the same arguments, queue and priority is enqueued in the same transaction
-    (the failed row's traceback names the new id). ``dry_run`` only reports.
-    Returns a :class:`ReapReport`. Example::
-
-        report = reap_lost_tasks(older_than=timedelta(minutes=10))
-        report.replacements  # {"<lost id>": "<new id>", ...}
+    A re-enqueued copy keeps the arguments, queue and priority; ``dry_run`` only reports.
     """
-    # django-tasks-db needs a tasks API (core, or the backport on Django 5.2):
-    # imported here so that @idempotent works without it.
+    # django-tasks-db needs a tasks API: imported here so that @idempotent works without it.
     from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
     from django_tasks_db.utils import exclusive_transaction
@@ -139,8 +103,7 @@ def reap_lost_tasks(
 
     using = router.db_for_write(DBTaskResult)
     reaped: list[tuple[ReapedTask, DBTaskResult[Any, Any]]] = []
-    # The same transaction as the worker's claim (EXCLUSIVE on SQLite): a
-    # worker cannot finish a row between our read and our write.
+    # The worker's claim transaction (EXCLUSIVE on SQLite): no row finishes between read and write.
     with exclusive_transaction(using):
         lost = (
             DBTaskResult.objects.using(using)
@@ -181,8 +144,7 @@ def _reap(row: DBTaskResult[Any, Any], *, dry_run: bool) -> ReapedTask:
         new_id=new_id,
     )
     if not dry_run:
-        # django-tasks-db's own failure record (status, finished_at,
-        # exception_class_path, traceback), as for any task that raised.
+        # django-tasks-db's own failure record, as for any task that raised.
         row.set_failed(WorkerLost(_message(found)))
     return found
 
@@ -221,7 +183,7 @@ def _message(found: ReapedTask) -> str:
 
 
 def _send_task_finished(backend: BaseTaskBackend, row: DBTaskResult[Any, Any]) -> None:
-    """Send ``task_finished`` as the worker does for a failed task (``django.tasks`` logs it)."""
+    """Send ``task_finished`` as the worker does for a failed task."""
     from django.core.exceptions import SuspiciousOperation
     from django_tasks_db.compat import task_finished
 

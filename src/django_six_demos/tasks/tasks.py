@@ -1,17 +1,7 @@
-"""The background tasks demo's tasks: ``@task`` functions a ``db_worker`` runs.
+"""The tasks room's ``@task`` functions, run by a worker.
 https://docs.djangoproject.com/en/6.0/topics/tasks/
 
-Tasks are module-level functions (the worker imports them by their dotted
-path) and take only JSON-able arguments: ``enqueue()`` refuses anything else
-before it stores a thing.
-
-- :func:`send_acceptance_emails` (queue ``emails``): one email per speaker
-  with an accepted talk (or to one speaker), over one mailer connection.
-- :func:`build_schedule_export` (queue ``exports``): the schedule as CSV or
-  iCalendar, with progress; marked ``@idempotent`` (building it twice is
-  harmless), so the lost-worker reaper may run it again.
-- :func:`fail_on_demand`: raises, to show a FAILED result and its traceback.
-- :func:`report_attempt`: ``takes_context=True``, returns its attempt number.
+Module-level functions (the worker imports them by path) taking only JSON-able arguments.
 """
 
 from __future__ import annotations
@@ -39,17 +29,12 @@ from django_six_demos.tasks.reaper import idempotent
 if TYPE_CHECKING:
     from django_six_demos.compat import TaskContext
 
-# Speaker has no email field: a speaker linked to a user with an address gets
-# it; anyone else gets a stand-in under .example, a domain reserved for
-# examples (RFC 2606), so demo mail can never reach a real person.
+# A speaker without a user's address gets one under .example (RFC 2606): demo
+# mail never reaches a real person.
 DERIVED_EMAIL_DOMAIN: Final = "speakers.example"
 
-# The export writes its progress after every PROGRESS_EVERY talks: often
-# enough for a smooth bar, rarely enough to cost little.
-PROGRESS_EVERY: Final = 10
-# The export's optional pause per talk (to watch the bar move) is capped,
-# and so is the sum of its pauses (caps.MAX_TOTAL_DELAY).
-MAX_DELAY_MS: Final = 1000
+PROGRESS_EVERY: Final = 10  # talks between two progress writes
+MAX_DELAY_MS: Final = 1000  # the slow export's pause per talk, at most
 
 
 # -- Acceptance emails ---------------------------------------------------------
@@ -76,9 +61,7 @@ def _acceptance_message(speaker: Speaker, talks: list[Talk], grant: Decimal | No
     if grant is not None:
         lines += [f"You will receive a travel grant of EUR {grant:.2f}.", ""]
     lines += ["See you at the conference!", "The programme committee"]
-    # Django's modern email API: an EmailMessage (from DEFAULT_FROM_EMAIL),
-    # every argument after the first four by keyword (Django 6.0 deprecated
-    # positional ones).
+    # Arguments after the first four by keyword: Django 6.0 deprecated positional ones.
     return EmailMessage(
         subject="Your talk is accepted" if count == 1 else f"Your {count} talks are accepted",
         body="\n".join(lines),
@@ -92,8 +75,7 @@ def send_acceptance_emails(
 ) -> dict[str, Any]:
     """Email every speaker with an accepted talk, or only ``speaker_id``; return what was sent.
 
-    ``travel_grant`` is a decimal amount as a *string*: a ``Decimal`` is not
-    JSON, and ``enqueue()`` would refuse it.
+    ``travel_grant`` is a decimal *string*: ``enqueue()`` refuses a ``Decimal`` (not JSON).
     """
     grant = Decimal(travel_grant) if travel_grant is not None else None
     talks = Talk.objects.filter(status=Talk.Status.ACCEPTED)
@@ -120,16 +102,13 @@ def send_acceptance_emails(
 
 # -- Schedule export -----------------------------------------------------------
 
-# Talks have no times of their own: the export lays them out, one room per
-# track, back to back from the first morning, with a changeover between talks.
+# Talks have no times: the export lays them out back to back, one room per track.
 CONFERENCE_START: Final = datetime(2026, 10, 5, 9, 0, tzinfo=dt_timezone.utc)
 DAY_END: Final = CONFERENCE_START.replace(hour=17, minute=30).timetz()
 CHANGEOVER: Final = timedelta(minutes=10)
 
 
 class Slot(NamedTuple):
-    """One talk on the schedule."""
-
     talk: Talk
     room: str
     start: datetime
@@ -178,9 +157,9 @@ def _csv_cell(value: str) -> str:
 
 
 def schedule_csv(slots: list[Slot], *, on_slot: OnSlot | None = None) -> str:
-    """Return ``slots`` as CSV; ``on_slot(n)`` is called after the n-th talk."""
+    """Return ``slots`` as CSV, calling ``on_slot(n)`` after the n-th talk."""
     out = io.StringIO()
-    writer = csv.writer(out)  # RFC 4180: quoted where needed, CRLF line ends
+    writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
     for number, slot in enumerate(slots, start=1):
         talk = slot.talk
@@ -200,9 +179,7 @@ def schedule_csv(slots: list[Slot], *, on_slot: OnSlot | None = None) -> str:
     return out.getvalue()
 
 
-# iCalendar is written by hand: no calendar library is a dependency, and the
-# few lines of RFC 5545 an export of events needs (text escaping, UTC times,
-# line folding) are below and tested.
+# iCalendar by hand: an export needs only RFC 5545's escaping, UTC times and folding.
 
 
 def ics_text(value: str) -> str:
@@ -212,10 +189,7 @@ def ics_text(value: str) -> str:
 
 
 def ics_fold(line: str) -> str:
-    """Fold a content line into lines of at most 75 octets (RFC 5545 section 3.1).
-
-    Continuation lines start with a space; a UTF-8 character is never split.
-    """
+    """Fold a content line into lines of at most 75 octets, never splitting a character (3.1)."""
     parts: list[str] = []
     current, size = "", 0
     for char in line:
@@ -234,11 +208,7 @@ def _ics_time(value: datetime) -> str:
 
 
 def schedule_ics(slots: list[Slot], *, stamp: datetime, on_slot: OnSlot | None = None) -> str:
-    """Return ``slots`` as an iCalendar file, one VEVENT per talk.
-
-    ``stamp`` is the DTSTAMP (when the file was made); ``on_slot(n)`` is
-    called after the n-th talk.
-    """
+    """Return ``slots`` as an iCalendar file stamped ``stamp``, calling ``on_slot(n)`` per talk."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -274,19 +244,14 @@ def schedule_ics(slots: list[Slot], *, stamp: datetime, on_slot: OnSlot | None =
 def build_schedule_export(
     context: TaskContext[Any, Any], export_id: int, *, delay_ms: int = 0
 ) -> dict[str, Any]:
-    """Write the schedule into the ScheduleExport ``export_id``, with progress.
+    """Write the schedule into ScheduleExport ``export_id``, with progress and its result id.
 
-    The task reads the row the view committed before enqueueing it, and
-    records its own result id there (``context.task_result.id``), so the
-    status page can show the progress and the download. ``delay_ms`` pauses
-    after each talk, to watch the progress bar move, and less if the pauses
-    would add up to more than MAX_TOTAL_DELAY.
+    ``delay_ms`` pauses after each talk, shortened to add up to MAX_TOTAL_DELAY at most.
     """
     if not 0 <= delay_ms <= MAX_DELAY_MS:
         raise ValueError(f"delay_ms must be between 0 and {MAX_DELAY_MS}, got {delay_ms}")
     export = ScheduleExport.objects.filter(pk=export_id).first()
     if export is None:
-        # Exports are pruned (tasks/caps.py): one that waited too long is gone.
         raise ValueError(f"Schedule export {export_id} no longer exists: it was pruned.")
     slots = schedule(accepted_talks())
     pause = min(delay_ms / 1000, MAX_TOTAL_DELAY.total_seconds() / max(len(slots), 1))
@@ -323,7 +288,7 @@ def build_schedule_export(
 
 
 class DemoFailure(Exception):
-    """Raised on purpose by :func:`fail_on_demand`."""
+    pass
 
 
 @task()

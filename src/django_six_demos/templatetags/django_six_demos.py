@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.apps import apps
+from django.templatetags.static import static
 
 from django_six_demos import compat, frame
+from django_six_demos.demo import DemoConfig
 
 register = template.Library()
 
@@ -21,6 +24,18 @@ def django_version() -> str:
 def demo_frame_enabled() -> bool:
     """``{% demo_frame_enabled as frame_on %}``: whether pages show the demo frame."""
     return frame.enabled()
+
+
+@register.simple_tag(takes_context=True)
+def demo_stylesheet(context: template.Context) -> str:
+    """``{% demo_stylesheet as url %}``: the stylesheet URL of the demo serving this page, or ""."""
+    match = getattr(context.get("request"), "resolver_match", None)
+    if match is None:
+        return ""
+    view = getattr(match.func, "view_class", match.func)
+    config = apps.get_containing_app_config(view.__module__)
+    path = config.stylesheet() if isinstance(config, DemoConfig) else None
+    return static(path) if path else ""
 
 
 @register.inclusion_tag("django_six_demos/frame/source.html", takes_context=True)

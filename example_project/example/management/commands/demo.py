@@ -42,6 +42,7 @@ import example
 from django_six_demos import compat, conf
 from django_six_demos.conference.demo_users import DEMO_USERS
 from django_six_demos.conference.models import Talk
+from django_six_demos.tasks import rq
 
 MANAGE_PY = Path(example.__file__).resolve().parent.parent / "manage.py"
 
@@ -219,7 +220,7 @@ def worker_args() -> list[str]:
     if tasks["BACKEND"] == compat.RQ_TASK_BACKEND:
         # RQ: django-rq's worker on every queue (it forks a process per task;
         # one SIGTERM lets the current task finish, like db_worker).
-        return conf.rq_worker_command(queues=tasks.get("QUEUES") or conf.TASK_QUEUES)
+        return rq.rq_worker_command(queues=tasks.get("QUEUES") or conf.TASK_QUEUES)
     return [
         # db_worker after reaping lost tasks (RUNNING > 10 minutes).
         "demos_worker",

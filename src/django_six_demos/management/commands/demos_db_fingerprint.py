@@ -1,25 +1,7 @@
 """``manage.py demos_db_fingerprint``: one line per model, to prove two databases hold the same rows.
 
-For every installed model with rows (or every model of the given
-``app_label[.ModelName]`` labels, empty ones included), the command prints the
-model's label, its row count and a SHA-256 digest of its rows: every local
-field's value and the sorted keys of its many-to-many relations, row by row in
-primary-key order. Run it on the old database and on the new one and ``diff``
-the two outputs: no difference means the same rows with the same values.
-
-The values are normalised so that equal data gives equal digests whatever
-database holds it: datetimes in UTC ISO 8601, decimals without trailing
-zeros, JSON with sorted keys, bytes in hex, UUIDs as strings. A foreign key to
-a model with ``natural_key()`` (users, content types, permissions) counts by
-that natural key, as ``dumpdata --natural-foreign`` writes it, because
-``migrate`` recreates content types and permissions under new primary keys.
-Rows are taken in primary-key order when the key is a number or a UUID, which
-every database sorts alike, and are sorted in Python otherwise (SQLite and
-PostgreSQL collate text differently).
-
-``--exclude`` (``-e``) leaves out an app or one model, as ``dumpdata -e`` does;
-``--database`` names the database to read. See
-docs/howto/move-to-postgresql.rst.
+Each line is a model's label, row count and a SHA-256 of its rows, normalised to be equal on
+every database (foreign keys by natural key where there is one). See docs/howto/move-to-postgresql.rst.
 """
 
 from __future__ import annotations
@@ -28,7 +10,6 @@ import datetime as dt
 import decimal
 import hashlib
 import json
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -44,7 +25,7 @@ ModelType = type[models.Model]
 
 @dataclass(frozen=True, slots=True)
 class ModelFingerprint:
-    """One model's line of output: ``None`` rows when its table does not exist."""
+    """One model's line of output; ``rows`` is None when its table does not exist."""
 
     label: str
     rows: int | None
@@ -63,16 +44,12 @@ def normalise(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
         # 1.50 and 1.5 are the same number; format "f" avoids 1E+2 for 100.
         return format(value.normalize(), "f")
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc)
-        return value.isoformat()
-    if isinstance(value, (dt.date, dt.time)):
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc)
+    if isinstance(value, (dt.date, dt.time)):  # datetimes too
         return value.isoformat()
     if isinstance(value, dt.timedelta):
         return value // dt.timedelta(microseconds=1)
-    if isinstance(value, uuid.UUID):
-        return str(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).hex()
     if isinstance(value, FieldFile):
@@ -82,11 +59,11 @@ def normalise(value: Any) -> Any:
         return {str(key): normalise(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [normalise(item) for item in value]
-    return str(value)
+    return str(value)  # UUIDs among others
 
 
 def canonical_json(value: Any) -> str:
-    """Serialise normalised data the same way every time: sorted keys, no spaces."""
+    """Serialise normalised data the same way every time."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -99,21 +76,19 @@ def _orders_alike_everywhere(field: models.Field[Any, Any]) -> bool:
 
 
 class _NaturalKeys:
-    """Natural keys of the rows a foreign key points to, loaded once per target."""
+    """Natural keys of the rows foreign keys point to, loaded once per target field."""
 
     def __init__(self, using: str) -> None:
         self.using = using
         self._keys: dict[tuple[ModelType, str], dict[Any, Any]] = {}
 
     def key(self, target: models.Field[Any, Any], value: Any) -> Any:
-        """Return the natural key of the row whose ``target`` field holds ``value``."""
         if value is None:
             return None
         model = target.model
         cache_key = (model, target.attname)
         if cache_key not in self._keys:
-            # Natural keys often include a related row's (Permission's includes its
-            # content type's): join the foreign keys rather than query per row.
+            # Natural keys often include a related row's (Permission's): join, not a query per row.
             related = [
                 field.name
                 for field in model._meta.concrete_fields
@@ -126,13 +101,8 @@ class _NaturalKeys:
                 getattr(row, target.attname): normalise(list(row.natural_key()))  # type: ignore[attr-defined]
                 for row in rows.iterator(chunk_size=2000)
             }
-        # A dangling reference (possible where foreign keys were not enforced)
-        # still counts, and differs from any natural key.
+        # A dangling reference (foreign keys not enforced) counts, unlike any natural key.
         return self._keys[cache_key].get(value, {"missing": normalise(value)})
-
-
-def _has_natural_key(model: ModelType) -> bool:
-    return hasattr(model, "natural_key")
 
 
 def _through(field: models.ManyToManyField[Any, Any]) -> ModelType:
@@ -143,7 +113,7 @@ def _through(field: models.ManyToManyField[Any, Any]) -> ModelType:
 
 
 class _RowEncoder:
-    """Turns one model's rows into canonical JSON lines."""
+    """One model's rows as canonical JSON lines."""
 
     def __init__(self, model: ModelType, using: str, natural_keys: _NaturalKeys) -> None:
         self.model = model
@@ -164,14 +134,12 @@ class _RowEncoder:
         return normalise(value)
 
     def _related_key(self, field: models.ForeignObject[Any, Any], value: Any) -> Any:
-        """A foreign key's value, by natural key where the target model has one."""
         target = field.target_field
-        if _has_natural_key(target.model):
+        if hasattr(target.model, "natural_key"):
             return self.natural_keys.key(target, value)
         return normalise(value)
 
     def _many_to_many_keys(self, field: models.ManyToManyField[Any, Any]) -> dict[Any, list[Any]]:
-        """Return, by source row, the sorted keys of the related rows (one query)."""
         through = _through(field)
         source = through._meta.get_field(field.m2m_field_name())
         target = through._meta.get_field(field.m2m_reverse_field_name())
@@ -187,12 +155,11 @@ class _RowEncoder:
     def encode(self, row: models.Model) -> str:
         record = {field.name: self._field_value(field, row) for field in self.fields}
         for name, keys in self.many_to_many.items():
-            # The through table's foreign key points at the source's primary key.
             record[name] = keys.get(row.pk, [])
         return canonical_json(record)
 
     def lines(self) -> Iterator[str]:
-        """Yield one line per row, in an order every database agrees on."""
+        """One line per row, in an order every database agrees on (text keys sorted here)."""
         pk = self.model._meta.pk
         assert pk is not None
         rows = self.model._base_manager.using(self.using).order_by("pk")
@@ -223,7 +190,7 @@ def fingerprint_model(
 
 
 def _resolve(label: str) -> tuple[str, ModelType | None]:
-    """Parse ``app_label`` or ``app_label.ModelName`` (model names in any case)."""
+    """Parse ``app_label`` or ``app_label.ModelName``."""
     app_label, _, model_name = label.partition(".")
     try:
         app_config = apps.get_app_config(app_label)
@@ -240,13 +207,7 @@ def _resolve(label: str) -> tuple[str, ModelType | None]:
 def select_models(
     labels: Iterable[str] = (), exclude: Iterable[str] = (), using: str = DEFAULT_DB_ALIAS
 ) -> list[ModelType]:
-    """Return the models to fingerprint, sorted by label.
-
-    With no ``labels``, every installed model; otherwise the models of those
-    apps or the named models. ``exclude`` takes the same labels. As in
-    ``dumpdata``, proxy models and models the routers keep off ``using``
-    (unmanaged ones among them) are left out.
-    """
+    """The models of ``labels`` (default: all) but ``exclude``, as ``dumpdata`` picks them."""
     excluded_apps: set[str] = set()
     excluded_models: set[ModelType] = set()
     for label in exclude:
@@ -278,11 +239,7 @@ def select_models(
 def fingerprint(
     labels: Iterable[str] = (), exclude: Iterable[str] = (), using: str = DEFAULT_DB_ALIAS
 ) -> list[ModelFingerprint]:
-    """Fingerprint the selected models (see :func:`select_models`) of ``using``.
-
-    With no ``labels``, models without rows or without a table are left out;
-    with labels, every selected model has a line.
-    """
+    """Fingerprint the selected models of ``using``; without ``labels``, only those with rows."""
     labels = list(labels)
     existing = set(connections[using].introspection.table_names())
     natural_keys = _NaturalKeys(using)

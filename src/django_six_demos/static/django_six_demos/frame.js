@@ -1,25 +1,17 @@
-// The demo frame's response inspector, after htmx swaps.
+// Redraws the demo frame's response inspector after each htmx swap.
 //
-// A full page arrives with the inspector rendered by the server. An htmx swap
-// carries only its fragment, so after each htmx request this script redraws
-// the inspector from that response: its status and headers (which the browser
-// can read for XHR, unlike for the page itself) plus the server-only facts in
-// the Demo-Inspection header. It builds elements with textContent only: no
-// innerHTML, no inline styles, nothing a strict CSP would refuse.
+// The server computes the inspection (django_six_demos.frame.inspector) and sends
+// it as JSON in the Demo-Inspection header; this script only draws it, with
+// textContent and no inline styles, as a strict CSP requires.
 (function () {
   "use strict";
-
-  const CSP_HEADERS = ["Content-Security-Policy", "Content-Security-Policy-Report-Only"];
-  const NONCE_ATTRIBUTE = /\snonce=["']([^"']*)["']/g;
 
   function el(tag, attributes, ...children) {
     const node = document.createElement(tag);
     for (const [name, value] of Object.entries(attributes || {})) {
       node.setAttribute(name, value);
     }
-    for (const child of children) {
-      node.append(child);
-    }
+    node.append(...children);
     return node;
   }
 
@@ -27,6 +19,7 @@
     return el("code", className ? { class: className } : {}, String(text));
   }
 
+  // Every header the browser received, as the full page's "All response headers".
   function responseHeaders(xhr) {
     return xhr
       .getAllResponseHeaders()
@@ -37,53 +30,6 @@
         const colon = line.indexOf(":");
         return [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
       });
-  }
-
-  function parseCsp(header) {
-    return header
-      .split(";")
-      .map((part) => part.trim().split(/\s+/).filter(Boolean))
-      .filter((tokens) => tokens.length)
-      .map((tokens) => [tokens[0].toLowerCase(), tokens.slice(1)]);
-  }
-
-  function headerNonce(directives) {
-    for (const [name, sources] of directives) {
-      if (["script-src", "script-src-elem", "default-src"].includes(name)) {
-        for (const source of sources) {
-          const match = /^'nonce-([^']+)'$/.exec(source);
-          if (match) return match[1];
-        }
-      }
-    }
-    return null;
-  }
-
-  // The same verdicts as django_six_demos.frame._nonce_verdict on the server.
-  function nonceVerdict(policies, pageNonces) {
-    const values = new Set(policies.map((p) => p.nonce).filter(Boolean));
-    if (!policies.length) return ["No CSP header on this response.", false];
-    if (!values.size) {
-      if (pageNonces.length) return ["The page carries a nonce the header does not allow.", false];
-      return ["No nonce: this response printed none, so its header carries none.", true];
-    }
-    if (values.size > 1) return ["The enforced and report-only headers carry different nonces.", false];
-    const [value] = values;
-    if (!pageNonces.length) return ["The header allows a nonce no element on the page uses.", true];
-    if (pageNonces.every((nonce) => nonce === value)) {
-      const noun = pageNonces.length === 1 ? "element carries" : "elements carry";
-      return [`Matches: ${pageNonces.length} ${noun} the header's nonce.`, true];
-    }
-    return ["Mismatch: an element carries a nonce the header does not allow.", false];
-  }
-
-  // The path as requested, with the query string htmx built from the form.
-  function requestPath(xhr, config) {
-    if (xhr.responseURL) {
-      const url = new URL(xhr.responseURL);
-      return url.pathname + url.search;
-    }
-    return config.path || "";
   }
 
   function headersTable(rows, empty) {
@@ -100,33 +46,29 @@
     return el("table", { class: "headers-table" }, body);
   }
 
-  function render(detail) {
-    const xhr = detail.xhr;
-    const headers = responseHeaders(xhr);
-    const facts = JSON.parse(xhr.getResponseHeader("Demo-Inspection") || "{}");
-    const policies = CSP_HEADERS.filter((name) => xhr.getResponseHeader(name) !== null).map(
-      (name) => {
-        const directives = parseCsp(xhr.getResponseHeader(name));
-        return { header: name, directives, nonce: headerNonce(directives) };
-      },
-    );
-    const pageNonces = [...(xhr.responseText || "").matchAll(NONCE_ATTRIBUTE)].map((m) => m[1]);
-    const [verdict, ok] = nonceVerdict(policies, pageNonces);
-    const config = detail.requestConfig || {};
-    // htmx leaves out headers whose value is null (e.g. HX-Trigger without an id).
-    const requestHeaders = Object.entries(config.headers || {}).filter(
-      ([name, value]) => name.toLowerCase().startsWith("hx-") && value !== null,
-    );
-    const responseHx = headers.filter(([name]) => name.toLowerCase().startsWith("hx-"));
+  function policyTable(policy) {
+    const body = el("tbody");
+    for (const [name, sources] of Object.entries(policy.directives)) {
+      const cell = el("td");
+      if (sources.length) {
+        for (const source of sources) cell.append(code(source), " ");
+      } else {
+        cell.append(el("em", {}, "(no value)"));
+      }
+      body.append(el("tr", {}, el("th", { scope: "row" }, code(name)), cell));
+    }
+    return el("table", { class: "csp-table" }, el("caption", {}, code(policy.name)), body);
+  }
 
-    const factsList = el("dl", { class: "facts" });
-    const statusClass = `status status-${String(xhr.status).charAt(0)}xx`;
-    const addFact = (term, value) => factsList.append(el("dt", {}, term), value);
-    addFact("Status", el("dd", { class: statusClass }, `${xhr.status} ${xhr.statusText}`));
-    addFact("View", el("dd", {}, code(facts.view || "(none)")));
-    addFact("Template", el("dd", {}, code(facts.template || "(not a TemplateResponse)", "rendered-template")));
-    addFact("Queries", el("dd", { class: "query-count" }, String(facts.queries ?? "?")));
-    addFact("Time", el("dd", {}, `${facts.ms ?? "?"} ms`));
+  function render(inspection, xhr) {
+    const facts = el("dl", { class: "facts" });
+    const fact = (term, value) => facts.append(el("dt", {}, term), value);
+    const statusClass = `status status-${String(inspection.status).charAt(0)}xx`;
+    fact("Status", el("dd", { class: statusClass }, `${inspection.status} ${inspection.reason}`));
+    fact("View", el("dd", {}, code(inspection.view || "(none)")));
+    fact("Template", el("dd", {}, code(inspection.template || "(not a TemplateResponse)", "rendered-template")));
+    fact("Queries", el("dd", { class: "query-count" }, String(inspection.queries)));
+    fact("Time", el("dd", {}, `${inspection.duration_ms.toFixed(1)} ms`));
 
     const inspector = el(
       "div",
@@ -134,36 +76,22 @@
       el(
         "p",
         { class: "inspector-request" },
-        el("span", { class: "badge badge-htmx" }, "htmx swap"),
+        el("span", { class: inspection.is_htmx ? "badge badge-htmx" : "badge" }, inspection.is_htmx ? "htmx swap" : "full page"),
         " ",
-        code(`${(config.verb || "get").toUpperCase()} ${requestPath(xhr, config)}`),
+        code(`${inspection.method} ${inspection.path}`),
       ),
-      factsList,
+      facts,
       el("h3", {}, "Content Security Policy"),
-      el("p", { class: `nonce-verdict ${ok ? "verdict-ok" : "verdict-bad"}` }, verdict),
+      el("p", { class: `nonce-verdict ${inspection.nonce_ok ? "verdict-ok" : "verdict-bad"}` }, inspection.nonce_verdict),
+      ...inspection.policies.map(policyTable),
     );
-    for (const policy of policies) {
-      const body = el("tbody");
-      for (const [name, sources] of policy.directives) {
-        const cell = el("td");
-        if (sources.length) {
-          for (const source of sources) cell.append(code(source), " ");
-        } else {
-          cell.append(el("em", {}, "(no value)"));
-        }
-        body.append(el("tr", {}, el("th", { scope: "row" }, code(name)), cell));
-      }
-      inspector.append(
-        el("table", { class: "csp-table" }, el("caption", {}, code(policy.header)), body),
-      );
-    }
-    if (!policies.length) inspector.append(el("p", { class: "verdict-bad" }, "No CSP header."));
+    if (!inspection.policies.length) inspector.append(el("p", { class: "verdict-bad" }, "No CSP header."));
     inspector.append(
       el("h3", {}, "htmx headers"),
       headersTable(
         [
-          ...requestHeaders.map(([name, value]) => ["request", name, value]),
-          ...responseHx.map(([name, value]) => ["response", name, value]),
+          ...inspection.request_htmx_headers.map(([name, value]) => ["request", name, value]),
+          ...inspection.response_htmx_headers.map(([name, value]) => ["response", name, value]),
         ],
         "None: a plain browser request.",
       ),
@@ -171,7 +99,7 @@
         "details",
         { class: "all-headers" },
         el("summary", {}, "All response headers"),
-        headersTable(headers.map(([name, value]) => ["", name, name.toLowerCase() === "set-cookie" ? "(hidden)" : value])),
+        headersTable(responseHeaders(xhr).map(([name, value]) => ["", name, value])),
       ),
     );
     const current = document.getElementById("demo-inspector");
@@ -179,9 +107,8 @@
   }
 
   document.addEventListener("htmx:afterRequest", (event) => {
-    // Only our own demo views describe themselves; other requests are left alone.
-    if (event.detail.xhr && event.detail.xhr.getResponseHeader("Demo-Inspection") !== null) {
-      render(event.detail);
-    }
+    // Only demo views describe themselves; other requests are left alone.
+    const header = event.detail.xhr && event.detail.xhr.getResponseHeader("Demo-Inspection");
+    if (header !== null && header !== undefined) render(JSON.parse(header), event.detail.xhr);
   });
 })();

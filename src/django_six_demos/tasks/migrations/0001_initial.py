@@ -4,39 +4,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Rerun',
+            name="Rerun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('original_id', models.CharField(max_length=64, unique=True)),
-                ('new_id', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("original_id", models.CharField(max_length=64, unique=True)),
+                ("new_id", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
-            options={
-                'ordering': ['-created_at', '-pk'],
-            },
         ),
         migrations.CreateModel(
-            name='ScheduleExport',
+            name="ScheduleExport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('format', models.CharField(choices=[('csv', 'CSV (spreadsheets)'), ('ics', 'iCalendar (calendar apps)')], max_length=3)),
-                ('result_id', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('total', models.PositiveIntegerField(default=0)),
-                ('done', models.PositiveIntegerField(default=0)),
-                ('content', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[
+                            ("csv", "CSV (spreadsheets)"),
+                            ("ics", "iCalendar (calendar apps)"),
+                        ],
+                        max_length=3,
+                    ),
+                ),
+                ("result_id", models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                ("total", models.PositiveIntegerField(default=0)),
+                ("done", models.PositiveIntegerField(default=0)),
+                ("content", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
             ],
-            options={
-                'ordering': ['-created_at', '-pk'],
-            },
         ),
     ]

@@ -1,9 +1,7 @@
-"""Summarise the collected CSP violation reports: ``manage.py demos_csp_report``.
+"""``manage.py demos_csp_report``: the stored CSP violation reports, counted by directive and page.
 
-Prints how many reports the collector stored, by directive and by page (the
-``--top`` N of each), for all of them or for the last ``--since`` hours;
-``--json`` prints the same as JSON. ``--clear`` then deletes every stored
-report, after asking, unless ``--no-input``.
+``--since`` hours, ``--top`` N pages, ``--json``; ``--clear`` deletes them (asks first,
+unless ``--no-input``).
 """
 
 from __future__ import annotations

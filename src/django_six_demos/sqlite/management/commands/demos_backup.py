@@ -1,57 +1,20 @@
 """``manage.py demos_backup DEST``: back up the live SQLite database, then prove the copy.
-
-SQLite's online backup API copies the database while the site keeps writing
-(progress printed per step); a restore drill follows: the copy is restored
-into a scratch file, ``PRAGMA integrity_check`` must say ``ok`` and every
-table's row count must equal the count at the backup's moment.
-``--verify-only`` runs the drill alone on an existing backup; ``--keep N``
-then deletes all but the newest N backups of the same database beside DEST.
-
-Never back up a live WAL database by copying its file: see ``backup.py``.
 https://docs.djangoproject.com/en/6.0/ref/databases/#sqlite-notes
+
+``--verify-only`` runs the restore drill alone; ``--keep N`` prunes older backups beside DEST.
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from django_six_demos.management.arguments import bounded
 from django_six_demos.sqlite import backup
 from django_six_demos.sqlite.database import database_file
-
-
-def _pages(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value == 0 or value < -1:
-        raise argparse.ArgumentTypeError("use a positive number of pages, or -1 for all at once")
-    return value
-
-
-def _keep(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("keep at least one backup")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 <= value <= 60:
-        raise argparse.ArgumentTypeError("must be 0 to 60 seconds")
-    return value
 
 
 class Command(BaseCommand):
@@ -64,13 +27,13 @@ class Command(BaseCommand):
         parser.add_argument("destination", type=Path, metavar="DEST", help="The backup file.")
         parser.add_argument(
             "--pages",
-            type=_pages,
+            type=bounded(int, 1, also=(-1,)),
             default=1024,
             help="Pages copied per step, -1 for all in one step (default: 1024).",
         )
         parser.add_argument(
             "--step-delay",
-            type=_seconds,
+            type=bounded(float, 0, 60),
             default=0.0,
             help="Seconds to pause between steps, leaving the disk to the site (default: 0).",
         )
@@ -87,7 +50,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--keep",
-            type=_keep,
+            type=bounded(int, 1),
             default=None,
             metavar="N",
             help=(

@@ -1,38 +1,20 @@
 """``manage.py demos_contention``: measure "database is locked" under concurrent writers.
-
-Starts ``--writers`` processes (plus ``--readers``) doing read-then-write
-transactions for ``--seconds`` on a scratch SQLite file, once per variant
-(Django's defaults, WAL alone, the production settings), and prints progress
-while it runs, then a table: commits/s, "database is locked" errors, commit
-latency p50/p99, expected and found rows. ``--check`` exits non-zero when the
-production variant had a lock error, another error or lost a row.
-
-The site's own database is never touched: see ``contention.py``.
 https://docs.djangoproject.com/en/6.0/ref/databases/#database-is-locked-errors
+
+Runs ``contention.py``'s variants on scratch files; ``--check`` fails if production lost or locked.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from django_six_demos.management.arguments import bounded
 from django_six_demos.sqlite import contention
-
-
-def _bounded(kind: type[int] | type[float], low: float, high: float) -> Any:
-    def parse(text: str) -> int | float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be {low:g} to {high:g}, not {text}")
-        return value
-
-    return parse
 
 
 def _variant_names(text: str) -> list[str]:
@@ -49,38 +31,30 @@ def _milliseconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
-COLUMNS = (
-    ("variant", 12),
-    ("commits", 9),
-    ("commits/s", 10),
-    ("locked", 9),
-    ("other", 6),
-    ("p50 ms", 9),
-    ("p99 ms", 9),
-    ("expected", 9),
-    ("found", 9),
-    ("lost", 5),
+Cell = Callable[[contention.VariantResult], str]
+COLUMNS: tuple[tuple[str, int, Cell], ...] = (
+    ("variant", 12, lambda r: r.name),
+    ("commits", 9, lambda r: f"{r.commits:,}"),
+    ("commits/s", 10, lambda r: f"{r.commits_per_second:,.0f}"),
+    ("locked", 9, lambda r: f"{r.locked:,}"),
+    ("other", 6, lambda r: f"{r.other_errors:,}"),
+    ("p50 ms", 9, lambda r: _milliseconds(r.p50_ms)),
+    ("p99 ms", 9, lambda r: _milliseconds(r.p99_ms)),
+    ("expected", 9, lambda r: f"{r.expected_rows:,}"),
+    ("found", 9, lambda r: f"{r.found_rows:,}"),
+    ("lost", 5, lambda r: f"{r.lost_rows:,}"),
 )
 
 
 def table(results: list[contention.VariantResult]) -> str:
     """Return the results as a fixed-width text table."""
-    lines = ["  ".join(f"{title:>{width}}" for title, width in COLUMNS)]
-    for result in results:
-        cells = (
-            result.name,
-            f"{result.commits:,}",
-            f"{result.commits_per_second:,.0f}",
-            f"{result.locked:,}",
-            f"{result.other_errors:,}",
-            _milliseconds(result.p50_ms),
-            _milliseconds(result.p99_ms),
-            f"{result.expected_rows:,}",
-            f"{result.found_rows:,}",
-            f"{result.lost_rows:,}",
-        )
-        lines.append("  ".join(f"{cell:>{w}}" for cell, (_, w) in zip(cells, COLUMNS, strict=True)))
-    return "\n".join(lines)
+    rows = [[title for title, _, _ in COLUMNS]]
+    rows += [[cell(result) for _, _, cell in COLUMNS] for result in results]
+    widths = [width for _, width, _ in COLUMNS]
+    return "\n".join(
+        "  ".join(f"{text:>{width}}" for text, width in zip(row, widths, strict=True))
+        for row in rows
+    )
 
 
 class Command(BaseCommand):
@@ -91,24 +65,17 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--writers",
-            type=_bounded(int, 1, contention.MAX_WRITERS),
-            default=8,
-            help="Writer processes (default: 8).",
-        )
-        parser.add_argument(
-            "--readers",
-            type=_bounded(int, 0, contention.MAX_READERS),
-            default=0,
-            help="Reader processes beside the writers (default: 0).",
-        )
-        parser.add_argument(
-            "--seconds",
-            type=_bounded(float, 0.1, contention.MAX_SECONDS),
-            default=5.0,
-            help="How long each variant runs (default: 5).",
-        )
+        for name, kind, low, high, default, text in (
+            ("--writers", int, 1, contention.MAX_WRITERS, 8, "Writer processes"),
+            ("--readers", int, 0, contention.MAX_READERS, 0, "Reader processes beside the writers"),
+            ("--seconds", float, 0.1, contention.MAX_SECONDS, 5.0, "How long each variant runs"),
+        ):
+            parser.add_argument(
+                name,
+                type=bounded(kind, low, high),
+                default=default,
+                help=f"{text} (default: {default:g}).",
+            )
         parser.add_argument(
             "--variants",
             type=_variant_names,
@@ -160,13 +127,12 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         self.stdout.write("")
         self.stdout.write(table(results))
-        if readers:
-            for result in results:
+        for result in results:
+            if readers:
                 self.stdout.write(
                     f"{result.name}: {result.reads_per_second:,.0f} reads/s, "
                     f"{result.read_errors:,} read errors"
                 )
-        for result in results:
             if result.first_other_error:
                 self.stdout.write(f"{result.name}: first other error: {result.first_other_error}")
             if result.counter != result.commits:

@@ -1,0 +1,75 @@
+"""The demo frame's middleware: fills in the response inspector of every demo page.
+
+Outermost, to see every header; an htmx swap stays byte for byte what the view made
+and carries the inspection in the ``Demo-Inspection`` header instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from time import perf_counter
+
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.template.loader import render_to_string
+
+from django_six_demos.frame import enabled, view_for
+from django_six_demos.frame.inspector import inspect_response
+from django_six_demos.queries import count_queries
+
+INSPECTOR_START = "<!--demo-inspector-->"
+INSPECTOR_END = "<!--/demo-inspector-->"
+INSPECTION_HEADER = "Demo-Inspection"
+
+
+def _html(response: HttpResponseBase) -> str | None:
+    """Return the body as text, or None for a stream, an encoded body or what is not HTML."""
+    if (
+        not isinstance(response, HttpResponse)
+        or "Content-Encoding" in response
+        or not response.get("Content-Type", "").startswith("text/html")
+    ):
+        return None
+    return response.content.decode(response.charset)
+
+
+def _is_demo_view(request: HttpRequest) -> bool:
+    view = view_for(request)
+    return view is not None and view.__module__.startswith("django_six_demos.")
+
+
+class DemoFrameMiddleware:
+    """Write the response inspector into demo pages; describe htmx swaps in a header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if not enabled():
+            return self.get_response(request)
+        start = perf_counter()
+        with count_queries() as queries:
+            response = self.get_response(request)
+        duration = perf_counter() - start
+
+        swap = request.headers.get("HX-Request") == "true" and _is_demo_view(request)
+        body = _html(response)
+        if swap:
+            inspection = inspect_response(
+                request, response, body=body or "", queries=queries.count, duration=duration
+            )
+            response[INSPECTION_HEADER] = inspection.to_json()
+            return response
+        if body is None or INSPECTOR_START not in body or INSPECTOR_END not in body:
+            return response
+
+        inspection = inspect_response(
+            request, response, body=body, queries=queries.count, duration=duration
+        )
+        html = render_to_string("django_six_demos/frame/inspector.html", {"inspection": inspection})
+        before, rest = body.split(INSPECTOR_START, 1)
+        _, after = rest.split(INSPECTOR_END, 1)
+        response.content = (before + html + after).encode(response.charset)  # type: ignore[attr-defined]
+        if "Content-Length" in response:
+            response["Content-Length"] = str(len(response.content))  # type: ignore[attr-defined]
+        return response
