@@ -9,7 +9,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from django_six_demos import compat
+from django_six_demos.demo import gated
 from django_six_demos.settings_code import settings_diff
 from tests.csp_utils import header_nonces, page_nonces
 from tests.test_docs import directives, list_table_rows
@@ -82,7 +82,7 @@ class MigrationPageChecks:
     def test_names_the_stack_serving_the_feature_here(self):
         page = self.get()
 
-        source = compat.feature_source(self.feature)
+        source = gated("", self.feature)
         if source.is_core:
             assert f'<strong class="source-core">Django {source.version} (core)</strong>' in page
             assert "already past the migration" in page

@@ -10,6 +10,8 @@ from django.views.decorators.http import require_GET
 
 from django_six_demos import compat
 from django_six_demos.csp_header import parse
+from django_six_demos.csp_policy import NONCE, NONE, SELF, STRICT_DYNAMIC, Directives
+from django_six_demos.demo import gated, release_series
 
 
 @compat.task()
@@ -37,37 +39,39 @@ class FlagTests(SimpleTestCase):
                 "django-tasks",
                 "django-template-partials",
             ]
-            assert compat.missing_backports() == []
 
-    def test_feature_source_names_core_or_the_backport(self):
+    def test_gated_features_name_core_or_the_backport(self):
         for feature, backport in (
             ("partials", "django-template-partials"),
             ("csp", "django-csp"),
             ("tasks", "django-tasks"),
         ):
-            source = compat.feature_source(feature)
+            source = gated("Role", feature)
             if compat.HAS_BUILTIN_CSP:
                 # The series ("6.1"), never the exact release ("6.1.3").
-                assert source == compat.FeatureSource("Django", compat.DJANGO_LINE, True)
+                assert source == ("Role", "Django", compat.DJANGO_LINE, True)
             else:
                 assert source.provider == backport
-                assert source.version == compat.release_series(metadata.version(backport))
+                assert source.version == release_series(metadata.version(backport))
                 assert not source.is_core
 
     def test_release_series_keeps_the_first_two_numbers(self):
         # What pages print instead of the exact release.
-        assert compat.release_series("6.1.3") == "6.1"
-        assert compat.release_series("6.0") == "6.0"
-        assert compat.release_series("0.13.0rc1") == "0.13"
-        assert compat.release_series("2026.1.2") == "2026.1"
-        assert compat.release_series("3.40.1") == "3.40"
+        assert release_series("6.1.3") == "6.1"
+        assert release_series("6.0") == "6.0"
+        assert release_series("0.13.0rc1") == "0.13"
+        assert release_series("2026.1.2") == "2026.1"
+        assert release_series("3.40.1") == "3.40"
+
+    @override_settings(TEMPLATES=[])
+    def test_partials_settings_default_to_the_running_line(self):
+        core = compat.HAS_BUILTIN_PARTIALS
+        assert compat.partials_settings() == compat.partials_settings(core=core)
+        assert compat.partials_settings(core=False)["INSTALLED_APPS"] == [compat.PARTIALS_APP]
 
 
 class CspSettingsTests(SimpleTestCase):
-    directives: compat.Directives = {
-        "default-src": [compat.NONE],
-        "script-src": [compat.NONCE, compat.STRICT_DYNAMIC],
-    }
+    directives: Directives = {"default-src": [NONE], "script-src": [NONCE, STRICT_DYNAMIC]}
 
     def test_settings_take_the_shape_of_the_running_line(self):
         result = compat.csp_settings(self.directives)
@@ -100,32 +104,21 @@ class CspSettingsTests(SimpleTestCase):
 
     def test_configured_policies_read_back_neutral_directives(self):
         with override_settings(
-            **compat.csp_settings(self.directives, report_only={"img-src": [compat.SELF]})
+            **compat.csp_settings(self.directives, report_only={"img-src": [SELF]})
         ):
             policies = compat.configured_policies()
-            assert compat.policy_uses_nonce()
 
         assert policies["enforce"] == self.directives
         assert policies["report-only"]["img-src"] == ["'self'"]
 
-    def test_a_policy_without_nonce_is_recognised(self):
-        with override_settings(**compat.csp_settings({"default-src": [compat.SELF]})):
-            assert not compat.policy_uses_nonce()
+    def test_a_sourceless_directive_survives_the_round_trip(self):
+        policy: Directives = {"upgrade-insecure-requests": True, "img-src": [SELF]}
+        with override_settings(**compat.csp_settings(policy)):
+            assert compat.configured_policies()["enforce"] == policy
 
-    def test_merge_directives_appends_sources_once(self):
-        merged = compat.merge_directives(
-            {"img-src": ["'self'"], "upgrade-insecure-requests": True},
-            {"img-src": ["'self'", "data:"], "media-src": ["'self'"]},
-        )
-
-        assert merged == {
-            "img-src": ["'self'", "data:"],
-            "upgrade-insecure-requests": True,
-            "media-src": ["'self'"],
-        }
-
-    def test_nonce_repr_is_readable(self):
-        assert repr(compat.NONCE) == "NONCE"
+    def test_missing_settings_read_back_as_no_policy(self):
+        with override_settings(**{compat.CSP_SETTING: None}):
+            assert compat.configured_policies()["enforce"] == {}
 
 
 @require_GET
@@ -146,7 +139,7 @@ class CspDecoratorTests(SimpleTestCase):
             return self.client.get("/v/")
 
     def test_csp_replace_serves_only_the_given_policy(self):
-        response = self.run_view(compat.csp_replace({"default-src": [compat.SELF]})(plain_view))
+        response = self.run_view(compat.csp_replace({"default-src": [SELF]})(plain_view))
 
         assert parse(response.headers["Content-Security-Policy"]) == {"default-src": ["'self'"]}
 
@@ -159,13 +152,27 @@ class CspDecoratorTests(SimpleTestCase):
         assert policy["base-uri"] == ["'none'"]
 
     def test_csp_disable_removes_both_headers(self):
-        with override_settings(**compat.csp_settings(report_only={"default-src": [compat.SELF]})):
+        with override_settings(**compat.csp_settings(report_only={"default-src": [SELF]})):
             plain = self.run_view(plain_view)
             response = self.run_view(compat.csp_disable()(plain_view))
 
         assert "Content-Security-Policy-Report-Only" in plain.headers
         assert "Content-Security-Policy" not in response.headers
         assert "Content-Security-Policy-Report-Only" not in response.headers
+
+    def test_csp_enforce_only_drops_the_report_only_header(self):
+        with override_settings(**compat.csp_settings(report_only={"default-src": [SELF]})):
+            response = self.run_view(compat.csp_enforce_only()(plain_view))
+
+        assert parse(response.headers["Content-Security-Policy"])["default-src"] == ["'none'"]
+        assert "Content-Security-Policy-Report-Only" not in response.headers
+
+    def test_csp_report_only_sends_the_site_policy_as_report_only(self):
+        response = self.run_view(compat.csp_report_only()(plain_view))
+
+        assert "Content-Security-Policy" not in response.headers
+        policy = parse(response.headers["Content-Security-Policy-Report-Only"])
+        assert policy["default-src"] == ["'none'"]
 
     def test_get_nonce_is_none_without_middleware(self):
         assert compat.get_nonce(RequestFactory().get("/")) is None
@@ -202,6 +209,13 @@ class TaskTests(TestCase):
         result.refresh()
         assert result.status == compat.TaskResultStatus.SUCCESSFUL
         assert result.return_value == 8
+
+    def test_unknown_result_ids_raise_a_listed_exception(self):
+        errors = compat.task_result_does_not_exist()
+
+        assert compat.TASKS_PACKAGE in {error.__module__.rsplit(".", 1)[0] for error in errors}
+        with pytest.raises(errors):
+            compat.default_task_backend.get_result("00000000-0000-0000-0000-000000000000")
 
 
 class MailSettingsTests(SimpleTestCase):

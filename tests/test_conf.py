@@ -8,6 +8,7 @@ from django.test import SimpleTestCase
 
 from django_six_demos import compat, conf
 from django_six_demos.csp.apps import REPORTING_MIDDLEWARE
+from django_six_demos.csp_policy import NONCE
 from django_six_demos.tasks.rq import RQ_JOB_CLASS, rq_task_settings, rq_worker_command
 
 DJANGO_MIDDLEWARE = [
@@ -237,7 +238,7 @@ class StrictCspTests(SimpleTestCase):
     def test_strict_policy(self):
         policy = conf.strict_policy()
 
-        assert policy["script-src"] == [compat.NONCE, "'strict-dynamic'"]
+        assert policy["script-src"] == [NONCE, "'strict-dynamic'"]
         assert policy["default-src"] == policy["object-src"] == policy["base-uri"] == ["'none'"]
         assert "report-uri" not in policy
 

@@ -377,7 +377,9 @@ class InspectorTests(SimpleTestCase):
 
         request = RequestFactory().get("/x/")
         fast_page = through_frame_middleware(request, MARKED_PAGE).decode()
-        slow_page = DemoFrameMiddleware(slow)(request).content.decode()
+        slow_response = DemoFrameMiddleware(slow)(request)
+        assert isinstance(slow_response, HttpResponse)
+        slow_page = slow_response.content.decode()
 
         [fast] = TIME_SHOWN.findall(fast_page)
         [slow_time] = TIME_SHOWN.findall(slow_page)
@@ -388,6 +390,7 @@ class InspectorTests(SimpleTestCase):
 
         response = DemoFrameMiddleware(lambda r: HttpResponse("<p>yours</p>"))(request)
 
+        assert isinstance(response, HttpResponse)
         assert response.content == b"<p>yours</p>"
         assert "Demo-Inspection" not in response
 
@@ -405,7 +408,9 @@ class QueryCountTests(TestCase):
                 User.objects.count()
             return HttpResponse(MARKED_PAGE)
 
-        page = DemoFrameMiddleware(view)(RequestFactory().get("/x/")).content.decode()
+        response = DemoFrameMiddleware(view)(RequestFactory().get("/x/"))
+        assert isinstance(response, HttpResponse)
+        page = response.content.decode()
         swap = DemoFrameMiddleware(view)(htmx_request_to_a_demo_view())
 
         assert '<dd class="query-count">3</dd>' in page

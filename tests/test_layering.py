@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-import django_six_demos
 from django_six_demos import conf
 
-PACKAGE = Path(django_six_demos.__file__).parent
-ROOT = PACKAGE.parent.parent
+# The checkout's source tree, not the installed copy: tox installs a wheel.
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "src" / "django_six_demos"
 DOMAIN = "conference"
 TEXT_SUFFIXES = {".html", ".css", ".js", ".txt", ".json", ".svg", ".md"}
 

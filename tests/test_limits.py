@@ -29,6 +29,10 @@ def ring_big(request: HttpRequest) -> HttpResponse:
 
 
 class SideEffectTests(TestCase):
+    ada: User
+    grace: User
+    staff: User
+
     @classmethod
     def setUpTestData(cls):
         cls.ada = User.objects.create_user("ada")

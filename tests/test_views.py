@@ -10,7 +10,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from django_six_demos import compat
-from django_six_demos.demo import installed_demos
+from django_six_demos.demo import gated, installed_demos, release_series
 from tests.csp_utils import header_nonces, page_nonces, parse_csp
 
 
@@ -77,7 +77,7 @@ class HomePageTests(TestCase):
     def test_labels_where_each_feature_comes_from(self):
         response = self.client.get(reverse("django_six_demos_index"))
 
-        core = f"Django {compat.feature_source('csp').version} (core)"
+        core = f"Django {gated('', 'csp').version} (core)"
         if compat.HAS_BUILTIN_CSP:
             assert response.text.count(core) == 3  # partials, CSP, tasks API
             assert "django-csp" not in response.text
@@ -85,12 +85,13 @@ class HomePageTests(TestCase):
         else:
             assert "(core)" not in response.text
             for package in ("django-template-partials", "django-csp", "django-tasks"):
-                version = compat.feature_source(
+                version = gated(
+                    "",
                     {
                         "django-template-partials": "partials",
                         "django-csp": "csp",
                         "django-tasks": "tasks",
-                    }[package]
+                    }[package],
                 ).version
                 assert f"{package} {version}" in response.text
         assert "django-tasks-db 0." in response.text
@@ -161,7 +162,7 @@ class RoomPageTests(TestCase):
     def test_room_page_says_where_the_feature_comes_from(self):
         response = self.client.get(reverse("django_six_demos_csp:index"))
 
-        source = compat.feature_source("csp")
+        source = gated("", "csp")
         expected = (
             f"Django {source.version} (core)" if source.is_core else f"django-csp {source.version}"
         )
@@ -169,7 +170,7 @@ class RoomPageTests(TestCase):
 
 
 # Every page that names Django's version or a package's: the home page, each
-# room, and the pages built from compat.feature_source().
+# room, and the pages built from demo.gated().
 VERSIONED_PAGES = (
     "django_six_demos_index",
     "django_six_demos_partials:index",
@@ -207,10 +208,10 @@ class VersionTests(TestCase):
                 else:
                     exact = metadata.version(source.provider)
                 with self.subTest(source.provider):
-                    assert source.version == compat.release_series(exact)
+                    assert source.version == release_series(exact)
         home = self.client.get(reverse("django_six_demos_index")).text
         for distribution in ("django-tasks-db", "neapolitan", "django-filter", "dj-lite"):
             exact = metadata.version(distribution)
-            assert f"{distribution} {compat.release_series(exact)}<" in home
-            if exact != compat.release_series(exact):
+            assert f"{distribution} {release_series(exact)}<" in home
+            if exact != release_series(exact):
                 assert f"{distribution} {exact}<" not in home

@@ -40,6 +40,10 @@ def talk(speaker: Speaker, slug: str, status: str, abstract: str = "") -> Talk:
 
 class VisibilityTests(TestCase):
     users: dict[str, Any]
+    secret: Talk
+    expected: dict[str, set[int]]
+    all_talks: set[int]
+    expected_speakers: dict[str, set[str]]
 
     @classmethod
     def setUpTestData(cls):
@@ -99,12 +103,12 @@ class VisibilityTests(TestCase):
                 return found
             number += 1
 
-    def explorer_talks(self, params: dict[str, str] | None = None, **headers: str) -> set[int]:
+    def explorer_talks(self, params: dict[str, str] | None = None, /, **headers: str) -> set[int]:
         talks = self.every_page(EXPLORER, "talks", params or {}, **headers)
         assert len(talks) == len({t.pk for t in talks})  # no talk on two pages
         return {t.pk for t in talks}
 
-    def crud_talks(self, params: dict[str, str] | None = None, **headers: str) -> set[int]:
+    def crud_talks(self, params: dict[str, str] | None = None, /, **headers: str) -> set[int]:
         talks = self.every_page(CRUD_LIST, "talk_list", params or {}, **headers)
         assert len(talks) == len({t.pk for t in talks})
         return {t.pk for t in talks}

@@ -1,16 +1,14 @@
 """System checks about the whole site: backports, middleware, templates, users, caches.
 
-Stable IDs (``django_six_demos.E001`` ...) with one-line hints, listed in the
-reference docs; registered by the top-level app. Each demo checks itself.
+Registered by the top-level app; each demo checks itself.
 """
 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.apps import AppConfig, apps
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
@@ -18,8 +16,16 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.db import DatabaseError, connections, router
 
 from django_six_demos import compat, demo
-from django_six_demos.conf import FRAME_MIDDLEWARE, HTMX_MIDDLEWARE
+from django_six_demos.conf import DJANGO_TEMPLATES, FRAME_MIDDLEWARE, HTMX_MIDDLEWARE
 from django_six_demos.conference.demo_users import DEMO_USERS
+from django_six_demos.csp_policy import NONCE
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from django.apps import AppConfig
+
+    AppConfigs = Sequence[AppConfig] | None
 
 _CONF_HINT = "Build the setting with django_six_demos.conf (see the install docs)."
 
@@ -28,7 +34,7 @@ def _middleware() -> list[str]:
     return list(getattr(settings, "MIDDLEWARE", None) or [])
 
 
-def check_backports(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+def check_backports(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
     """E001 / E002: on Django 5.2 the installed demos' backports, installed and listed."""
     needed = demo.backports(type(config) for config in demo.installed_demos())
     missing = [b for b in needed if importlib.util.find_spec(b.module) is None]
@@ -55,18 +61,13 @@ def check_backports(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> l
 
 
 def _uses_partials_package() -> bool:
-    if any(
-        app == "template_partials" or app.startswith("template_partials.")
-        for app in settings.INSTALLED_APPS
-    ):
+    if any(app.split(".")[0] == "template_partials" for app in settings.INSTALLED_APPS):
         return True
     text = repr(getattr(settings, "TEMPLATES", []))
     return compat.PARTIALS_LOADER in text or compat.PARTIALS_BUILTIN in text
 
 
-def check_partials_backport(
-    app_configs: Sequence[AppConfig] | None, **kwargs: Any
-) -> list[CheckMessage]:
+def check_partials_backport(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
     """W003: django-template-partials is redundant (and warns) on Django 6.0+."""
     if compat.HAS_BUILTIN_PARTIALS and _uses_partials_package():
         return [
@@ -79,17 +80,10 @@ def check_partials_backport(
     return []
 
 
-def check_csp_middleware(
-    app_configs: Sequence[AppConfig] | None, **kwargs: Any
-) -> list[CheckMessage]:
+def check_csp_middleware(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
     """E004 / E005: exactly one CSP middleware, the one for this Django line."""
     middleware = _middleware()
-    present = [
-        name
-        for name in (compat.CORE_CSP_MIDDLEWARE, compat.DJANGO_CSP_MIDDLEWARE)
-        if name in middleware
-    ]
-    if len(present) > 1:
+    if compat.CORE_CSP_MIDDLEWARE in middleware and compat.DJANGO_CSP_MIDDLEWARE in middleware:
         return [
             Error(
                 "Both django-csp's and Django's CSP middleware are in MIDDLEWARE.",
@@ -111,19 +105,18 @@ def check_csp_middleware(
 def _context_processors() -> set[str]:
     found: set[str] = set()
     for backend in getattr(settings, "TEMPLATES", []):
-        if backend.get("BACKEND") == "django.template.backends.django.DjangoTemplates":
+        if backend.get("BACKEND") == DJANGO_TEMPLATES:
             found.update(backend.get("OPTIONS", {}).get("context_processors", []))
     return found
 
 
-def check_csp_nonce_processor(
-    app_configs: Sequence[AppConfig] | None, **kwargs: Any
-) -> list[CheckMessage]:
+def check_csp_nonce_processor(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
     """W006: a nonce policy whose templates cannot print the nonce."""
     # Django 6.1 checks this itself (security.W027).
-    if compat.HAS_CSP_NONCE_CHECK:
+    if compat.HAS_CSP_NONCE_CHECK or compat.CSP_CONTEXT_PROCESSOR in _context_processors():
         return []
-    if compat.policy_uses_nonce() and compat.CSP_CONTEXT_PROCESSOR not in _context_processors():
+    sources = [s for policy in compat.configured_policies().values() for s in policy.values()]
+    if any(isinstance(s, list) and NONCE in s for s in sources):
         return [
             Warning(
                 "The CSP policy uses a nonce, but templates cannot read csp_nonce.",
@@ -134,9 +127,7 @@ def check_csp_nonce_processor(
     return []
 
 
-def check_htmx_middleware(
-    app_configs: Sequence[AppConfig] | None, **kwargs: Any
-) -> list[CheckMessage]:
+def check_htmx_middleware(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
     """E007: the demos read request.htmx, set by django-htmx's middleware."""
     if HTMX_MIDDLEWARE not in _middleware():
         return [
@@ -149,9 +140,7 @@ def check_htmx_middleware(
     return []
 
 
-def check_frame_middleware(
-    app_configs: Sequence[AppConfig] | None, **kwargs: Any
-) -> list[CheckMessage]:
+def check_frame_middleware(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
     """W012: without the frame's middleware, demo pages show no response inspector."""
     if FRAME_MIDDLEWARE not in _middleware():
         return [
@@ -171,9 +160,7 @@ _CACHE_MIDDLEWARE = (
 )
 
 
-def check_cache_middleware(
-    app_configs: Sequence[AppConfig] | None, **kwargs: Any
-) -> list[CheckMessage]:
+def check_cache_middleware(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
     """W011: a site-wide cache would replay one request's nonce to everyone."""
     cached = [name for name in _CACHE_MIDDLEWARE if name in _middleware()]
     if cached:
@@ -187,9 +174,7 @@ def check_cache_middleware(
     return []
 
 
-def check_demo_passwords(
-    app_configs: Sequence[AppConfig] | None, **kwargs: Any
-) -> list[CheckMessage]:
+def check_demo_passwords(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
     """E015: a demo user still has the password the docs publish (check --deploy)."""
     if not apps.is_installed("django.contrib.auth"):
         return []
@@ -211,8 +196,8 @@ def check_demo_passwords(
     public = sorted(
         name
         for name, encoded in found
-        # A case-insensitive collation may return "Ada" for "ada". The function,
-        # not User.check_password(), which would save an upgraded hash.
+        # A case-insensitive collation may return "Ada" for "ada"; User.check_password()
+        # would save an upgraded hash.
         if name in passwords and check_password(passwords[name], encoded)
     )
     if public:
@@ -229,9 +214,7 @@ def check_demo_passwords(
 _DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
 
 
-def check_rate_limit_cache(
-    app_configs: Sequence[AppConfig] | None, **kwargs: Any
-) -> list[CheckMessage]:
+def check_rate_limit_cache(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
     """E016 / W017: the cache django-ratelimit counts in must exist and keep counts."""
     alias = getattr(settings, "RATELIMIT_USE_CACHE", "default")
     configured = getattr(settings, "CACHES", None) or {}

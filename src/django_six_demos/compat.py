@@ -6,11 +6,10 @@ from django-template-partials, django-csp and django-tasks.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from functools import wraps
-from importlib import metadata
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeVar
 
 import django
@@ -18,43 +17,46 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-# The release series, e.g. "6.1": what pages print.
-DJANGO_LINE: Final = f"{django.VERSION[0]}.{django.VERSION[1]}"
-# Never printed on a page: the patch release tells which security fixes are missing.
-DJANGO_VERSION: Final = django.get_version()
+from django_six_demos.csp_policy import NONCE, Directives, merge_directives
+
+if TYPE_CHECKING:
+    from django.core.mail.backends.base import BaseEmailBackend
+    from django.db.models import Model, QuerySet
+
+    _ModelT = TypeVar("_ModelT", bound=Model)
+    _View = Callable[..., HttpResponseBase]
+    ViewT = TypeVar("ViewT", bound=_View)
+    _Policy = Callable[[], Directives | None] | None
+
+DJANGO_LINE: Final = f"{django.VERSION[0]}.{django.VERSION[1]}"  # Pages never print the patch.
 
 HAS_BUILTIN_PARTIALS: Final = django.VERSION >= (6, 0)
 HAS_BUILTIN_CSP: Final = django.VERSION >= (6, 0)
 HAS_BUILTIN_TASKS: Final = django.VERSION >= (6, 0)
-# Django 6.1 added security.W027 (nonce policy without the csp context processor).
-HAS_CSP_NONCE_CHECK: Final = django.VERSION >= (6, 1)
-# Django 6.1 replaced EMAIL_BACKEND and friends with MAILERS.
-HAS_MAILERS: Final = django.VERSION >= (6, 1)
-# Django 6.1 added QuerySet.fetch_mode().
-HAS_FETCH_MODES: Final = django.VERSION >= (6, 1)
+HAS_CSP_NONCE_CHECK: Final = django.VERSION >= (6, 1)  # security.W027: nonce without processor
+HAS_MAILERS: Final = django.VERSION >= (6, 1)  # MAILERS replaced EMAIL_BACKEND
+HAS_FETCH_MODES: Final = django.VERSION >= (6, 1)  # QuerySet.fetch_mode()
+_IN_CORE = {"partials": HAS_BUILTIN_PARTIALS, "csp": HAS_BUILTIN_CSP, "tasks": HAS_BUILTIN_TASKS}
 
 BACKPORTS_INSTALL: Final = 'pip install "django-six-demos[backports]"'
+PARTIALS_LOADER: Final = "template_partials.loader.Loader"
+PARTIALS_BUILTIN: Final = "template_partials.templatetags.partials"
+PARTIALS_APP: Final = "template_partials.apps.SimpleAppConfig"  # Never rewrites TEMPLATES.
 
 
 class Backport(NamedTuple):
     """A package that provides on Django 5.2 what core provides on 6.0+."""
 
-    feature: str
+    feature: str  # "partials", "csp" or "tasks"
     distribution: str
     module: str
     app: str
 
 
 BACKPORTS: Final = (
-    Backport("Content Security Policy", "django-csp", "csp", "csp"),
-    Backport("Background tasks", "django-tasks", "django_tasks", "django_tasks"),
-    # SimpleAppConfig: the default AppConfig rewrites settings.TEMPLATES in ready().
-    Backport(
-        "Template partials",
-        "django-template-partials",
-        "template_partials",
-        "template_partials.apps.SimpleAppConfig",
-    ),
+    Backport("csp", "django-csp", "csp", "csp"),
+    Backport("tasks", "django-tasks", "django_tasks", "django_tasks"),
+    Backport("partials", "django-template-partials", "template_partials", PARTIALS_APP),
 )
 
 
@@ -64,19 +66,7 @@ def _importable(module: str) -> bool:
 
 def required_backports() -> tuple[Backport, ...]:
     """Return the backports the running Django line needs (none on 6.0+)."""
-    if HAS_BUILTIN_PARTIALS and HAS_BUILTIN_CSP and HAS_BUILTIN_TASKS:
-        return ()
-    return BACKPORTS
-
-
-def missing_backports() -> list[Backport]:
-    """Return the needed backports that cannot be imported."""
-    return [b for b in required_backports() if not _importable(b.module)]
-
-
-def available_backports() -> list[Backport]:
-    """Return the needed backports that can be imported."""
-    return [b for b in required_backports() if _importable(b.module)]
+    return tuple(b for b in BACKPORTS if not _IN_CORE[b.feature])
 
 
 def tasks_api_importable() -> bool:
@@ -84,52 +74,11 @@ def tasks_api_importable() -> bool:
     return HAS_BUILTIN_TASKS or _importable("django_tasks")
 
 
-def release_series(version: str) -> str:
-    """Return the first two numbers of ``version`` ("6.1.3" -> "6.1"): what pages print."""
-    match = re.match(r"\d+(?:\.\d+)?", version)
-    return match[0] if match else version
-
-
-class FeatureSource(NamedTuple):
-    """Where a feature comes from on the running Django line."""
-
-    provider: str
-    # The provider's release series ("6.1", "4.0"); None if not installed.
-    version: str | None
-    is_core: bool
-
-
-def distribution_series(name: str) -> str | None:
-    """Return the release series of an installed distribution, or None."""
-    try:
-        return release_series(metadata.version(name))
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def feature_source(feature: str) -> FeatureSource:
-    """Return who provides ``feature`` ("partials", "csp" or "tasks") on this line."""
-    is_core, backport = {
-        "partials": (HAS_BUILTIN_PARTIALS, "django-template-partials"),
-        "csp": (HAS_BUILTIN_CSP, "django-csp"),
-        "tasks": (HAS_BUILTIN_TASKS, "django-tasks"),
-    }[feature]
-    if is_core:
-        return FeatureSource("Django", DJANGO_LINE, True)
-    return FeatureSource(backport, distribution_series(backport), False)
-
-
-# -- Template partials -------------------------------------------------------
-
-PARTIALS_LOADER: Final = "template_partials.loader.Loader"
-PARTIALS_BUILTIN: Final = "template_partials.templatetags.partials"
-
-
-def partials_settings(*, core: bool) -> dict[str, Any]:
-    """Return ``INSTALLED_APPS`` entries, ``loaders`` and ``builtins`` for either stack.
-
-    Pure (reads no setting or version), so the migration page can show both stacks.
-    """
+def partials_settings(*, core: bool | None = None) -> dict[str, Any]:
+    """Return the apps, ``loaders`` and ``builtins`` for a stack (default: this line's)."""
+    if core is None:
+        # A missing backport must reach django_six_demos.E001, not crash the engine.
+        core = HAS_BUILTIN_PARTIALS or not _importable("template_partials")
     base = [
         "django.template.loaders.filesystem.Loader",
         "django.template.loaders.app_directories.Loader",
@@ -138,56 +87,16 @@ def partials_settings(*, core: bool) -> dict[str, Any]:
     if core:
         return {"INSTALLED_APPS": [], "loaders": [cached], "builtins": []}
     return {
-        "INSTALLED_APPS": ["template_partials.apps.SimpleAppConfig"],
+        "INSTALLED_APPS": [PARTIALS_APP],
         "loaders": [(PARTIALS_LOADER, [cached])],
         "builtins": [PARTIALS_BUILTIN],
     }
 
 
-def _partials_on_core() -> bool:
-    # A missing backport must reach django_six_demos.E001, not crash the engine.
-    return HAS_BUILTIN_PARTIALS or not _importable("template_partials")
-
-
-def template_loaders() -> list[Any]:
-    """Return the template ``loaders`` option that understands partials on this line."""
-    loaders: list[Any] = partials_settings(core=_partials_on_core())["loaders"]
-    return loaders
-
-
-def template_builtins() -> list[str]:
-    """Return the template ``builtins`` that make {% partialdef %} load-free."""
-    builtins: list[str] = partials_settings(core=_partials_on_core())["builtins"]
-    return builtins
-
-
-# -- Content Security Policy -------------------------------------------------
-
-SELF: Final = "'self'"
-NONE: Final = "'none'"
-STRICT_DYNAMIC: Final = "'strict-dynamic'"
-UNSAFE_INLINE: Final = "'unsafe-inline'"
-UNSAFE_EVAL: Final = "'unsafe-eval'"
-REPORT_SAMPLE: Final = "'report-sample'"
-
-
-class _Nonce:
-    """Neutral stand-in for "this request's nonce", swapped for the live stack's."""
-
-    def __repr__(self) -> str:
-        return "NONCE"
-
-
-NONCE: Final = _Nonce()
-
-Source = str | _Nonce
-Directives = Mapping[str, Sequence[Source] | bool]
-
 CORE_CSP_MIDDLEWARE: Final = "django.middleware.csp.ContentSecurityPolicyMiddleware"
 DJANGO_CSP_MIDDLEWARE: Final = "csp.middleware.CSPMiddleware"
 CSP_MIDDLEWARE: Final = CORE_CSP_MIDDLEWARE if HAS_BUILTIN_CSP else DJANGO_CSP_MIDDLEWARE
-# Templates read the nonce as csp_nonce on both lines; django-csp calls it
-# CSP_NONCE, so on 5.2 a processor of ours provides core's name.
+# Templates read csp_nonce on both lines; django-csp's own processor says CSP_NONCE.
 CSP_CONTEXT_PROCESSOR: Final = (
     "django.template.context_processors.csp"
     if HAS_BUILTIN_CSP
@@ -204,70 +113,40 @@ def _live_nonce() -> object:
         from django.utils.csp import CSP
 
         return CSP.NONCE
-    if not _importable("csp"):
-        # Settings must still load, so that django_six_demos.E001 can say what to install.
+    if not _importable("csp"):  # Settings must load, for E001 to say what to install.
         return NONCE
     from csp.constants import NONCE as DJANGO_CSP_NONCE
 
     return DJANGO_CSP_NONCE
 
 
-def _swap(directives: Directives, nonce: object) -> dict[str, Any]:
+def _swap(directives: Mapping[str, Any], old: object, new: object) -> dict[str, Any]:
     return {
         name: value
-        if isinstance(value, bool)
-        else [nonce if source is NONCE else source for source in value]
+        if isinstance(value, bool) or value is None
+        else [new if source is old else source for source in value]
         for name, value in directives.items()
     }
-
-
-def csp_setting_value(directives: Directives) -> dict[str, Any]:
-    """Return ``directives`` as this line's setting value: ``SECURE_CSP``'s, or django-csp's."""
-    live = _swap(directives, _live_nonce())
-    return live if HAS_BUILTIN_CSP else {"DIRECTIVES": live}
 
 
 def csp_settings(
     directives: Directives | None = None, *, report_only: Directives | None = None
 ) -> dict[str, Any]:
     """Return this line's CSP settings for an enforced and/or a report-only policy."""
-    result: dict[str, Any] = {}
-    if directives is not None:
-        result[CSP_SETTING] = csp_setting_value(directives)
-    if report_only is not None:
-        result[CSP_REPORT_ONLY_SETTING] = csp_setting_value(report_only)
-    return result
-
-
-def _neutral(value: Any) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        return {}
-    if not HAS_BUILTIN_CSP:
-        value = value.get("DIRECTIVES") or {}
-    live = _live_nonce()
-    return {
-        name: sources
-        if isinstance(sources, bool) or sources is None
-        else [NONCE if live is not None and s is live else s for s in sources]
-        for name, sources in value.items()
-    }
+    pairs = ((CSP_SETTING, directives), (CSP_REPORT_ONLY_SETTING, report_only))
+    live = {name: _swap(p, NONCE, _live_nonce()) for name, p in pairs if p is not None}
+    return live if HAS_BUILTIN_CSP else {name: {"DIRECTIVES": v} for name, v in live.items()}
 
 
 def configured_policies() -> dict[str, dict[str, Any]]:
     """Return the configured policies as neutral directives, by ``"enforce"``/``"report-only"``."""
-    return {
-        "enforce": _neutral(getattr(settings, CSP_SETTING, None)),
-        "report-only": _neutral(getattr(settings, CSP_REPORT_ONLY_SETTING, None)),
-    }
-
-
-def policy_uses_nonce() -> bool:
-    """Return whether an enforced or report-only policy asks for a nonce."""
-    return any(
-        isinstance(sources, (list, tuple, set, frozenset)) and NONCE in sources
-        for policy in configured_policies().values()
-        for sources in policy.values()
-    )
+    policies = {}
+    for key, name in (("enforce", CSP_SETTING), ("report-only", CSP_REPORT_ONLY_SETTING)):
+        value = getattr(settings, name, None)
+        if isinstance(value, Mapping) and not HAS_BUILTIN_CSP:
+            value = value.get("DIRECTIVES")
+        policies[key] = _swap(value, _live_nonce(), NONCE) if isinstance(value, Mapping) else {}
+    return policies
 
 
 def get_nonce(request: HttpRequest) -> Any:
@@ -279,51 +158,31 @@ def get_nonce(request: HttpRequest) -> Any:
     return getattr(request, "csp_nonce", None)
 
 
-def merge_directives(base: Directives, extra: Directives) -> dict[str, Any]:
-    """Return ``base`` with each directive's sources extended by ``extra``'s."""
-    merged: dict[str, Any] = {k: v if isinstance(v, bool) else list(v) for k, v in base.items()}
-    for name, sources in extra.items():
-        current = merged.get(name)
-        if isinstance(sources, bool) or isinstance(current, bool) or current is None:
-            merged[name] = sources if isinstance(sources, bool) else list(sources)
-        else:
-            merged[name] = current + [s for s in sources if s not in current]
-    return merged
-
-
-ViewT = TypeVar("ViewT", bound=Callable[..., HttpResponseBase])
-Decorator = Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]
-
-
-def _override(directives: Directives | None, *, report_only: bool = False) -> Decorator:
+def _override(directives: Directives | None, report_only: bool) -> Callable[[_View], _View]:
     # One header set to ``directives``, or removed for None; the other left alone.
     if HAS_BUILTIN_CSP:
         from django.views.decorators.csp import csp_override, csp_report_only_override
 
         override = csp_report_only_override if report_only else csp_override
-        return override({} if directives is None else csp_setting_value(directives))
+        return override({} if directives is None else _swap(directives, NONCE, _live_nonce()))
     from csp.decorators import csp, csp_exempt
 
     if directives is None:
         return csp_exempt(REPORT_ONLY=report_only)  # type: ignore[no-any-return]
-    policy = _swap(directives, _live_nonce())
+    policy = _swap(directives, NONCE, _live_nonce())
     return csp(policy, REPORT_ONLY=report_only)  # type: ignore[no-any-return]
 
 
-def _on_each_request(
-    enforced: Callable[[], Directives | None] | None = None,
-    report_only: Callable[[], Directives | None] | None = None,
-) -> Callable[[ViewT], ViewT]:
+def _on_each_request(enforced: _Policy, report_only: _Policy = None) -> Callable[[ViewT], ViewT]:
     # Built per request, not at import: on 5.2 without django-csp, importing a view
     # must not fail before E001 says what to install; and settings are read live.
     def decorator(view: ViewT) -> ViewT:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            decorated: Callable[..., HttpResponseBase] = view
-            if report_only is not None:
-                decorated = _override(report_only(), report_only=True)(decorated)
-            if enforced is not None:
-                decorated = _override(enforced())(decorated)
+            decorated: _View = view
+            for policy, is_report_only in ((report_only, True), (enforced, False)):
+                if policy is not None:
+                    decorated = _override(policy(), is_report_only)(decorated)
             return decorated(request, *args, **kwargs)
 
         return wrapped  # type: ignore[return-value]
@@ -342,7 +201,7 @@ def csp_replace(directives: Directives) -> Callable[[ViewT], ViewT]:
 
 def csp_extend(directives: Directives) -> Callable[[ViewT], ViewT]:
     """Serve the view under the site policy plus ``directives``' sources (core cannot merge)."""
-    return _on_each_request(lambda: merge_directives(_or_site(None), directives))
+    return _on_each_request(lambda: merge_directives(configured_policies()["enforce"], directives))
 
 
 def csp_disable() -> Callable[[ViewT], ViewT]:
@@ -373,89 +232,49 @@ if TYPE_CHECKING or HAS_BUILTIN_TASKS:
         task,
         task_backends,
     )
-    from django.tasks.exceptions import InvalidTask, InvalidTaskBackend, TaskResultDoesNotExist
+    from django.tasks.exceptions import InvalidTask
 
     TASKS_PACKAGE: Final = "django.tasks"
 else:
-    try:
-        import django_tasks as _backport
-        from django_tasks.base import Task
-        from django_tasks.exceptions import TaskResultDoesNotExist
-
-        DEFAULT_TASK_BACKEND_ALIAS = _backport.DEFAULT_TASK_BACKEND_ALIAS
-        TaskContext = _backport.TaskContext
-        TaskResult = _backport.TaskResult
-        TaskResultStatus = _backport.TaskResultStatus
-        default_task_backend = _backport.default_task_backend
-        task = _backport.task
-        task_backends = _backport.task_backends
-        # The backport names two exceptions with an "Error" suffix.
-        InvalidTask = _backport.exceptions.InvalidTaskError
-        InvalidTaskBackend = _backport.exceptions.InvalidTaskBackendError
-    except ImportError:
-        # django-tasks is missing: importing these names gives E001's advice.
-        def __getattr__(name: str) -> Any:
-            if name not in __all__:
-                raise AttributeError(name)
-            raise ImportError(
-                f"django_six_demos.compat.{name} needs django-tasks on Django "
-                f"{DJANGO_LINE}: {BACKPORTS_INSTALL}"
-            )
-
     TASKS_PACKAGE = "django_tasks"
+
+    def __getattr__(name: str) -> Any:
+        # Django 5.2: the backport's names, imported on first use (E001 says if it is missing).
+        if name not in __all__:
+            raise AttributeError(name)
+        import django_tasks
+
+        if name == "InvalidTask":  # The backport's name has an "Error" suffix.
+            return django_tasks.exceptions.InvalidTaskError
+        return django_tasks.base.Task if name == "Task" else getattr(django_tasks, name)
+
 
 IMMEDIATE_TASK_BACKEND: Final = f"{TASKS_PACKAGE}.backends.immediate.ImmediateBackend"
 DUMMY_TASK_BACKEND: Final = f"{TASKS_PACKAGE}.backends.dummy.DummyBackend"
 DATABASE_TASK_BACKEND: Final = "django_tasks_db.DatabaseBackend"
-# Built on the django-tasks backport on every line, Django 6.x included.
-RQ_TASK_BACKEND: Final = "django_tasks_rq.RQBackend"
+RQ_TASK_BACKEND: Final = "django_tasks_rq.RQBackend"  # Built on the backport on every line.
 
 
 def task_result_does_not_exist() -> tuple[type[Exception], ...]:
-    """Return the classes a backend may raise for an unknown result id, for ``except``.
-
-    On 6.0+ the backport's too, when installed: django-tasks-rq raises it on every line.
-    """
-    errors: list[type[Exception]] = []
-    if HAS_BUILTIN_TASKS:
-        from django.tasks.exceptions import TaskResultDoesNotExist as CoreDoesNotExist
-
-        errors.append(CoreDoesNotExist)
-    if _importable("django_tasks"):
-        from django_tasks.exceptions import TaskResultDoesNotExist as BackportDoesNotExist
-
-        errors.append(BackportDoesNotExist)
-    return tuple(errors)
+    """Return the exceptions for an unknown result id: core's, and the backport's if installed."""
+    # The backport's too on Django 6.x: django-tasks-rq raises it on every line.
+    packages = ["django.tasks"] if HAS_BUILTIN_TASKS else []
+    packages += ["django_tasks"] if _importable("django_tasks") else []
+    return tuple(
+        importlib.import_module(f"{p}.exceptions").TaskResultDoesNotExist for p in packages
+    )
 
 
-__all__ = [
-    "DEFAULT_TASK_BACKEND_ALIAS",
-    "InvalidTask",
-    "InvalidTaskBackend",
-    "Task",
-    "TaskContext",
-    "TaskResult",
-    "TaskResultDoesNotExist",
-    "TaskResultStatus",
-    "default_task_backend",
-    "task",
-    "task_backends",
-]
-
-
-# -- Email and fetch modes -----------------------------------------------------
+# The tasks API, re-exported under Django's names.
+__all__ = ["DEFAULT_TASK_BACKEND_ALIAS", "InvalidTask", "Task", "TaskContext", "TaskResult"]
+__all__ += ["TaskResultStatus", "default_task_backend", "task", "task_backends"]
 
 
 def mail_settings(backend: str) -> dict[str, Any]:
-    """Return the settings making ``backend`` the default: 6.1+ ``MAILERS``, else ``EMAIL_BACKEND``."""
+    """Return the settings making ``backend`` the default mailer (``MAILERS`` on 6.1+)."""
     if HAS_MAILERS:
         return {"MAILERS": {"default": {"BACKEND": backend}}}
     return {"EMAIL_BACKEND": backend}
-
-
-if TYPE_CHECKING:
-    from django.core.mail.backends.base import BaseEmailBackend
-    from django.db.models import Model, QuerySet
 
 
 def mail_connection() -> BaseEmailBackend:
@@ -469,14 +288,8 @@ def mail_connection() -> BaseEmailBackend:
     return get_connection()
 
 
-_ModelT = TypeVar("_ModelT", bound="Model")
-
-
 def peers_fetching(queryset: QuerySet[_ModelT], *related: str) -> QuerySet[_ModelT]:
-    """Return ``queryset`` loading related objects without N+1 queries.
-
-    6.1+: ``fetch_mode(FETCH_PEERS)``, which needs no names; before: ``select_related(*related)``.
-    """
+    """Return ``queryset`` free of N+1 queries: 6.1+ ``FETCH_PEERS``, else ``select_related()``."""
     if HAS_FETCH_MODES:
         from django.db.models import FETCH_PEERS
 

@@ -1,7 +1,6 @@
-"""Settings helpers: add django-six-demos to a project in three edits.
+"""Settings helpers: plain values that add the demos to a project on the running Django line.
 
-Plain values for the running Django line, in the manner of dj-lite's
-``sqlite_config()``; the demos are found in the package, not listed here.
+The demos are found in the package, not listed here.
 """
 
 from __future__ import annotations
@@ -13,13 +12,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from django_six_demos import compat
-from django_six_demos.compat import NONCE, NONE, SELF, STRICT_DYNAMIC, Directives
+from django_six_demos import compat, csp_policy
+from django_six_demos.csp_policy import NONCE, NONE, SELF, STRICT_DYNAMIC, Directives
 from django_six_demos.demo import DemoConfig, backports
 
 
 def discover(package: str) -> dict[str, type[DemoConfig]]:
-    """Find the demos in ``package``: subpackages whose ``apps`` defines a DemoConfig subclass."""
+    """Return the demos in ``package``: subpackages whose ``apps`` defines a DemoConfig subclass."""
     found: dict[str, type[DemoConfig]] = {}
     for root in importlib.import_module(package).__path__:
         for folder in Path(root).iterdir():
@@ -44,11 +43,9 @@ HTMX_MIDDLEWARE: Final = "django_htmx.middleware.HtmxMiddleware"
 FRAME_MIDDLEWARE: Final = "django_six_demos.frame.middleware.DemoFrameMiddleware"
 # {group: url} for the Reporting-Endpoints header; demo_settings(csp_report_uri=...) sets it.
 REPORTING_ENDPOINTS_SETTING: Final = "DJANGO_SIX_DEMOS_REPORTING_ENDPOINTS"
-# The report-to group the strict policy names when it reports.
 CSP_REPORT_GROUP: Final = "csp"
 DJANGO_TEMPLATES: Final = "django.template.backends.django.DjangoTemplates"
-# Acceptance emails and schedule exports each get a queue, so a worker can be
-# pointed at one (db_worker --queue-name emails).
+# A queue each for emails and exports, so a worker can serve one (db_worker --queue-name emails).
 TASK_QUEUES: Final = ("default", "emails", "exports")
 
 _SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
@@ -73,9 +70,7 @@ def _importable(module: str) -> bool:
 def installed_apps(*, demos: Iterable[str] = DEMOS) -> list[str]:
     """Return the INSTALLED_APPS entries for ``demos`` and what they need.
 
-    A backport or a demo's extra app that cannot be imported is left out, so
-    that a system check (E001, E020) says what to install instead of Django
-    failing with an ImportError first.
+    An app that cannot be imported is left out, so that E001 or E020 says what to install.
     """
     configs = demo_configs(demos)
     apps = [b.app for b in backports(configs) if _importable(b.module)]
@@ -90,16 +85,14 @@ def installed_apps(*, demos: Iterable[str] = DEMOS) -> list[str]:
 def middleware(existing: Sequence[str] = (), *, demos: Iterable[str] = DEMOS) -> list[str]:
     """Return ``existing`` MIDDLEWARE plus the frame, CSP, htmx and the demos' middleware.
 
-    The frame's goes first (it sees every header on the way out), or right after
-    GZipMiddleware, whose compressed bodies it could not read; CSP's right after
-    SecurityMiddleware and WhiteNoise (static files need no policy), with the
-    demos' middleware just outside it; htmx's after CommonMiddleware. Entries
-    already present stay where they are.
+    Entries already present stay where they are.
     """
     result = list(existing)
+    # The frame sees every header on the way out, but cannot read gzipped bodies.
     if FRAME_MIDDLEWARE not in result:
         gzip = result.index(_GZIP_MIDDLEWARE) + 1 if _GZIP_MIDDLEWARE in result else 0
         result.insert(gzip, FRAME_MIDDLEWARE)
+    # Static files (WhiteNoise) need no policy.
     if compat.CSP_MIDDLEWARE not in result:
         anchors = [
             i
@@ -127,10 +120,7 @@ _DEFAULT_CONTEXT_PROCESSORS: Final = (
 
 
 def templates(existing: Sequence[Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """Return TEMPLATES with the first Django engine set up for partials and the nonce.
-
-    Other backends are copied unchanged; without ``existing``, one Django backend is created.
-    """
+    """Return TEMPLATES with the first Django engine set up for partials and the nonce."""
     if existing is None:
         existing = [
             {
@@ -144,18 +134,15 @@ def templates(existing: Sequence[Mapping[str, Any]] | None = None) -> list[dict[
     if not django_backends:
         raise ValueError("TEMPLATES has no DjangoTemplates backend to configure.")
     backend = django_backends[0]
-    # "loaders" and APP_DIRS are mutually exclusive; the loaders below include
-    # the app directories loader.
+    # "loaders" excludes APP_DIRS; the loaders below include the app directories loader.
     backend.pop("APP_DIRS", None)
     options = backend.setdefault("OPTIONS", {})
-    options["loaders"] = compat.template_loaders()
+    partials = compat.partials_settings()
+    options["loaders"] = partials["loaders"]
     builtins = list(options.get("builtins", []))
-    options["builtins"] = builtins + [b for b in compat.template_builtins() if b not in builtins]
+    options["builtins"] = builtins + [b for b in partials["builtins"] if b not in builtins]
     processors = list(options.get("context_processors", []))
-    for processor in (
-        "django.template.context_processors.request",
-        compat.CSP_CONTEXT_PROCESSOR,
-    ):
+    for processor in ("django.template.context_processors.request", compat.CSP_CONTEXT_PROCESSOR):
         if processor not in processors:
             processors.append(processor)
     options["context_processors"] = processors
@@ -168,11 +155,7 @@ def strict_policy(
     report_to: str | None = None,
     extra: Directives | None = None,
 ) -> dict[str, Any]:
-    """Return the strict nonce policy as neutral directives (see ``compat``).
-
-    Scripts run only with the request's nonce (and what they load); everything
-    else is same-origin or nothing. ``extra`` appends sources: ``{"img-src": ["data:"]}``.
-    """
+    """Return the strict nonce policy as neutral directives, plus ``extra``'s sources."""
     policy: dict[str, Any] = {
         "default-src": [NONE],
         "script-src": [NONCE, STRICT_DYNAMIC],
@@ -190,7 +173,7 @@ def strict_policy(
     if report_to:
         policy["report-to"] = [report_to]
     if extra:
-        policy = compat.merge_directives(policy, extra)
+        policy = csp_policy.merge_directives(policy, extra)
     return policy
 
 
@@ -201,25 +184,14 @@ def strict_csp(
     report_only: bool = False,
     extra: Directives | None = None,
 ) -> dict[str, Any]:
-    """Return the CSP setting holding the strict policy, for this Django line.
-
-    ``SECURE_CSP`` on Django 6.0+, django-csp's ``CONTENT_SECURITY_POLICY`` on 5.2
-    (their ``_REPORT_ONLY`` twins with ``report_only=True``).
-    """
+    """Return this Django line's CSP setting (or its report-only twin) holding the strict policy."""
     policy = strict_policy(report_uri=report_uri, report_to=report_to, extra=extra)
-    if report_only:
-        return compat.csp_settings(report_only=policy)
-    return compat.csp_settings(policy)
+    return compat.csp_settings(report_only=policy) if report_only else compat.csp_settings(policy)
 
 
 def tasks_setting(*, queues: Sequence[str] = TASK_QUEUES) -> dict[str, Any]:
     """Return a TASKS setting whose default backend is django-tasks-db's."""
-    return {
-        "default": {
-            "BACKEND": compat.DATABASE_TASK_BACKEND,
-            "QUEUES": list(queues),
-        }
-    }
+    return {"default": {"BACKEND": compat.DATABASE_TASK_BACKEND, "QUEUES": list(queues)}}
 
 
 def demo_settings(
@@ -231,11 +203,7 @@ def demo_settings(
 ) -> dict[str, Any]:
     """Return MIDDLEWARE, TEMPLATES, the strict CSP and TASKS for ``demos``.
 
-    The one helper call of the install steps:
-    ``globals().update(conf.demo_settings(MIDDLEWARE, TEMPLATES))``.
-    ``csp_report_uri`` (a report collector's URL) makes the policy report both
-    ways: ``report-uri`` to it, and ``report-to`` with the group mapped to it in
-    ``DJANGO_SIX_DEMOS_REPORTING_ENDPOINTS``.
+    ``csp_report_uri`` makes the policy report there through both report-uri and report-to.
     """
     demos = list(demos)
     result: dict[str, Any] = {

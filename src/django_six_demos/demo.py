@@ -1,14 +1,16 @@
 """What a demo is: an app whose ``AppConfig`` describes it to the home page and the URLconf.
 
-A new demo is a folder with an ``apps.py`` subclassing :class:`DemoConfig` and
-one ``INSTALLED_APPS`` line; nothing at the top level names it.
+A new demo is a folder with an ``apps.py`` subclassing :class:`DemoConfig`; nothing at the top
+level names it.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import re
 from collections.abc import Iterable, Mapping
+from importlib import metadata
 from typing import Any, NamedTuple
 
 from django.apps import AppConfig, apps
@@ -16,9 +18,22 @@ from django.core.checks import CheckMessage, Error, Tags, register
 
 from django_six_demos import compat
 
-# The gated features the site itself needs: every page is a partial-rendering
-# template under a strict CSP.
+# Every page is a partial-rendering template under a strict CSP.
 SITE_FEATURES = ("partials", "csp")
+
+
+def release_series(version: str) -> str:
+    """Return the first two numbers of ``version`` ("6.1.3" -> "6.1"): what pages print."""
+    match = re.match(r"\d+(?:\.\d+)?", version)
+    return match[0] if match else version
+
+
+def distribution_series(name: str) -> str | None:
+    """Return the release series of an installed distribution, or None."""
+    try:
+        return release_series(metadata.version(name))
+    except metadata.PackageNotFoundError:
+        return None
 
 
 class Source(NamedTuple):
@@ -26,8 +41,7 @@ class Source(NamedTuple):
 
     role: str
     provider: str
-    # The release series ("6.1", "0.13"), never the exact release: pages show it.
-    version: str | None
+    version: str | None  # The release series, never the exact release.
     is_core: bool
 
     @property
@@ -36,33 +50,32 @@ class Source(NamedTuple):
         return f"Django {version} (core)" if self.is_core else f"{self.provider} {version}"
 
 
-def gated(role: str, feature: str) -> Source:
-    """A feature that is in core on Django 6.0+ and a backport on 5.2."""
-    return Source(role, *compat.feature_source(feature))
-
-
 def package(role: str, distribution: str) -> Source:
-    """A feature that a package provides on every Django line."""
-    return Source(role, distribution, compat.distribution_series(distribution), False)
+    """Return the source of a feature that a package provides on every Django line."""
+    return Source(role, distribution, distribution_series(distribution), False)
+
+
+def gated(role: str, feature: str) -> Source:
+    """Return where ``feature`` ("partials", "csp" or "tasks") comes from: core, or its backport."""
+    for backport in compat.required_backports():
+        if backport.feature == feature:
+            return package(role, backport.distribution)
+    return Source(role, "Django", compat.DJANGO_LINE, True)
 
 
 class DemoConfig(AppConfig):
     """Base ``AppConfig`` of a demo: its title, summary, URL prefix and feature sources.
 
-    Its ``apps.py`` is imported at settings time (``conf`` discovers demos), so
-    it may import nothing that reads settings or models.
+    ``conf`` imports ``apps.py`` at settings time: it may import nothing that reads settings.
     """
 
-    # Not a candidate for Django's default AppConfig of an apps.py that imports
-    # this class; each subclass is (see __init_subclass__).
+    # Not the default AppConfig of an apps.py that imports it; each subclass is.
     default = False
     title: str
     summary: str
-    # Mounted at this path below the URLconf that includes django_six_demos.urls.
     url_prefix: str
     # The demo's landing page; "<label>:index" unless the demo says otherwise.
     index_url_name: str = ""
-    # Place on the home page and in conf.DEMOS.
     order: int = 100
     # Gated features ("tasks") the demo needs beyond SITE_FEATURES.
     features: tuple[str, ...] = ()
@@ -70,11 +83,9 @@ class DemoConfig(AppConfig):
     extra_apps: tuple[str, ...] = ()
     # Middleware conf.middleware() puts just outside the CSP middleware.
     middleware: tuple[str, ...] = ()
-    # Third-party modules the demo imports: {module: install command}. When one is
-    # missing the demo's URLs stay out and a system check names the command.
+    # {module: install command}: while one is missing, the URLs stay out and E020 names it.
     requires: Mapping[str, str] = {}
-    # Django 6.0 changed DEFAULT_AUTO_FIELD's default; pinning it keeps the
-    # migrations identical on Django 5.2, 6.0 and 6.1.
+    # Django 6.0 changed DEFAULT_AUTO_FIELD's default: the migrations stay the same on every line.
     default_auto_field = "django.db.models.BigAutoField"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -94,15 +105,15 @@ class DemoConfig(AppConfig):
         return f"{self.name}.urls"
 
     def stylesheet(self) -> str | None:
-        """The static path of the demo's stylesheet, linked by the base template."""
+        """Return the static path of the demo's stylesheet, linked by the base template."""
         return f"django_six_demos/{self.slug}/{self.slug}.css"
 
     def sources(self) -> list[Source]:
-        """Where the demo's feature comes from on the running Django line."""
+        """Return where the demo's features come from on the running Django line."""
         return []
 
     def missing(self) -> dict[str, str]:
-        """The required modules that cannot be imported, with their install commands."""
+        """Return the required modules that cannot be imported, with their install commands."""
         return {m: cmd for m, cmd in self.requires.items() if importlib.util.find_spec(m) is None}
 
     @property
@@ -116,16 +127,14 @@ class DemoConfig(AppConfig):
             importlib.import_module(f"{self.name}.checks")
 
     def context(self) -> dict[str, Any]:
-        """What a demo page's template needs to describe its demo."""
+        """Return what a demo page's template needs to describe its demo."""
         return {"room": self, "sources": self.sources()}
 
 
 def backports(demos: Iterable[type[DemoConfig]]) -> list[compat.Backport]:
-    """The backports the site and ``demos`` need on this Django line (none on 6.0+)."""
+    """Return the backports the site and ``demos`` need on this Django line (none on 6.0+)."""
     features = {*SITE_FEATURES, *(feature for demo in demos for feature in demo.features)}
-    # On Django 5.2 a feature's provider is its backport's distribution.
-    providers = {compat.feature_source(feature).provider for feature in features}
-    return [b for b in compat.required_backports() if b.distribution in providers]
+    return [b for b in compat.required_backports() if b.feature in features]
 
 
 def check_requirements(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -143,12 +152,12 @@ def check_requirements(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
 
 
 def installed_demos() -> list[DemoConfig]:
-    """The installed demos, in INSTALLED_APPS order."""
+    """Return the installed demos, in INSTALLED_APPS order."""
     return [config for config in apps.get_app_configs() if isinstance(config, DemoConfig)]
 
 
 def demo_for(module: str) -> DemoConfig:
-    """The demo that contains ``module`` (pass ``__name__``)."""
+    """Return the demo that contains ``module`` (pass ``__name__``)."""
     config = apps.get_containing_app_config(module)
     if not isinstance(config, DemoConfig):
         raise LookupError(f"{module} is not inside an installed demo.")

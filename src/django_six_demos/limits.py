@@ -66,24 +66,33 @@ def limited_for(request: HttpRequest, group: str, key: str, rate: str) -> int | 
     return seconds
 
 
+def over_limit(request: HttpRequest, group: str, rate: Rate, too_many: str) -> HttpResponse | None:
+    """Count one attempt per user and per address; past either limit, a 429 "Too many …"."""
+    waits = [
+        wait
+        for key, key_rate in (("user", rate.per_user), ("ip", rate.per_ip))
+        if (wait := limited_for(request, group, key, key_rate)) is not None
+    ]
+    if not waits:
+        return None
+    seconds = max(waits)
+    message = f"Too many {too_many}: try again in {seconds} s."
+    return refused(request, message, status=429, retry_after=seconds)
+
+
 def refused(
     request: HttpRequest, message: str, *, status: int, retry_after: int | None = None
 ) -> HttpResponse:
     """Answer a refused side effect: a page, or for htmx a notice in ``#demo-notice``."""
     is_htmx = bool(getattr(request, "htmx", False))
-    context = {
-        "heading": HEADINGS.get(status, "Not done"),
-        "message": message,
-        "status": status,
-        "retry_after": retry_after,
-    }
+    heading = HEADINGS.get(status, "Not done")
+    context = {"heading": heading, "message": message, "status": status, "retry_after": retry_after}
     template = f"{REFUSED_TEMPLATE}#notice" if is_htmx else REFUSED_TEMPLATE
     response = TemplateResponse(request, template, context, status=status)
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
     if is_htmx:
-        # The asking element may be a table row: show the message in the page's
-        # notice region instead (base.html lets htmx swap a 429).
+        # The asking element may be a table row: show the message in base.html's notice region.
         retarget(response, NOTICE_TARGET)
         reswap(response, "innerHTML")
     return response
@@ -126,15 +135,8 @@ def side_effect(
                 return sign_in(request)
             if staff_only and not getattr(user, "is_staff", False):
                 return refused(request, f"Only staff may {action}.", status=403)
-            waits = [
-                wait
-                for key, key_rate in (("user", rate.per_user), ("ip", rate.per_ip))
-                if (wait := limited_for(request, group, key, key_rate)) is not None
-            ]
-            if waits:
-                seconds = max(waits)
-                message = f"Too many requests to {action}: try again in {seconds} s."
-                return refused(request, message, status=429, retry_after=seconds)
+            if refusal := over_limit(request, group, rate, f"requests to {action}"):
+                return refusal
             return view(request, *args, **kwargs)
 
         return wrapped  # type: ignore[return-value]

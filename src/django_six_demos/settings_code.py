@@ -1,7 +1,6 @@
-"""Settings printed as Python code, their diff, and the migration page that shows both.
+"""Settings printed as Python code, their diff, and the migration page that shows both stacks.
 
-Each demo's "backport to core" page renders its two stacks' settings with these,
-through the one template ``django_six_demos/migrate.html``.
+Each demo's "backport to core" page renders through ``django_six_demos/migrate.html``.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from django_six_demos import frame
 from django_six_demos.demo import DemoConfig
 
 INDENT: Final = "    "
-# Leaves room for a setting or key name before an inline list.
+# Leaves room for a setting name before an inline list.
 INLINE_WIDTH: Final = 72
 
 
@@ -33,10 +32,7 @@ class Code:
 
 
 def python_literal(value: Any, depth: int = 0) -> str:
-    """Format ``value`` as ruff would: a short flat list on one line, else one item a line.
-
-    ``...`` stands for "whatever else is there"; other values print as their ``repr()``.
-    """
+    """Format ``value`` as ruff would: a short flat list on one line, else one item a line."""
     if value is Ellipsis:
         return "..."
     if isinstance(value, str):
@@ -73,8 +69,7 @@ def imports(value: Any) -> list[str]:
 
 class DiffLine(NamedTuple):
     text: str
-    # A CSS class: diff-file, diff-hunk, diff-add, diff-del or diff-context.
-    css: str
+    css: str  # diff-file, diff-hunk, diff-add, diff-del or diff-context
 
 
 def settings_diff(before: str, after: str, labels: Sequence[str]) -> list[DiffLine]:

@@ -93,6 +93,7 @@ def test_create_shows_errors_in_place_then_saves(strict_page, watch, live_server
     expect(strict_page.locator("h1")).to_have_text("Fetch modes, live")
     talk = Talk.objects.get(title="Fetch modes, live")
     assert strict_page.url.endswith(f"/crud/demos-talk/{talk.pk}/")
+    assert talk.speaker.user is not None
     assert talk.speaker.user.username == "ada"
     assert talk.status == Talk.Status.SUBMITTED
 
@@ -100,6 +101,7 @@ def test_create_shows_errors_in_place_then_saves(strict_page, watch, live_server
 def test_edit_a_talk(strict_page, live_server, seeded):
     sign_in(strict_page, live_server, "grace")
     talk = Talk.objects.filter(speaker__user__username="grace").order_by("pk").first()
+    assert talk is not None
     strict_page.goto(f"{live_server.url}/crud/demos-talk/{talk.pk}/")
 
     strict_page.get_by_role("link", name="Edit").click()
@@ -133,6 +135,7 @@ def test_delete_asks_in_place_then_returns_to_the_same_list(strict_page, live_se
 def test_delete_from_the_talks_page(strict_page, live_server, seeded):
     sign_in(strict_page, live_server, "staff")
     talk = Talk.objects.order_by("pk").first()
+    assert talk is not None
     strict_page.goto(f"{live_server.url}/crud/demos-talk/{talk.pk}/")
 
     strict_page.get_by_role("link", name="Delete").click()

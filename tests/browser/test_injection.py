@@ -268,7 +268,7 @@ def test_control_the_same_rows_printed_with_safe_do_post_and_create_the_account(
     # trip over each other. So one post, the one that creates the account,
     # reaches the admin; the browser sends the others too (the watch sees
     # them), and the test answers them itself.
-    passed_through = []
+    passed_through: list[str] = []
 
     def one_admin_post_through(route):
         request = route.request

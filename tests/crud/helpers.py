@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User as AuthUser
 from django.test import TestCase
 
 from django_six_demos.conference.models import Speaker, Talk
@@ -41,10 +42,10 @@ def talk_data(**fields: Any) -> dict[str, Any]:
 class ConferenceTestCase(TestCase):
     """Ada and Grace are speakers; Ada has an accepted and a submitted talk."""
 
-    ada_user: Any
-    grace_user: Any
-    staff: Any
-    visitor: Any
+    ada_user: AuthUser
+    grace_user: AuthUser
+    staff: AuthUser
+    visitor: AuthUser
     ada: Speaker
     grace: Speaker
     accepted: Talk

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User as AuthUser
 from django.test import Client, override_settings
 from django.urls import reverse
 from hypothesis import given, settings
@@ -50,6 +51,10 @@ def _pk(response: Any) -> int:
 # rate limit by design. The limits have their own tests (tests/crud/test_limits.py).
 @override_settings(RATELIMIT_ENABLE=False)
 class RoundTripTests(HypothesisTestCase):
+    ada_user: AuthUser
+    staff: AuthUser
+    ada: Speaker
+
     @classmethod
     def setUpTestData(cls):
         cls.ada_user = User.objects.create_user("ada")

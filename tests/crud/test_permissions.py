@@ -236,6 +236,7 @@ class ListButtonTests(ConferenceTestCase):
                 if user is not None:
                     self.client.force_login(user)
                 response = self.client.get(reverse("demos-talk-list"))
+                assert response.context_data is not None
                 shown = {
                     talk.pk
                     for talk in response.context_data["talk_list"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User as AuthUser
 from django.core.paginator import Paginator
 from django.db import connection
 from django.test import TestCase
@@ -40,6 +41,9 @@ def add_talks(count: int) -> None:
 
 
 class ListQueryCountTests(TestCase):
+    ada_user: AuthUser
+    staff: AuthUser
+
     @classmethod
     def setUpTestData(cls):
         cls.ada_user = User.objects.create_user("ada")
@@ -84,6 +88,7 @@ class ListQueryCountTests(TestCase):
     def test_the_reported_naive_count_is_what_a_plain_queryset_costs(self):
         add_talks(30)
         response = self.client.get(LIST, {"page": "2"})
+        assert response.context_data is not None
         reported = response.context_data["list_queries"]
 
         # The same page, the plain way: each row's speaker is a query of its own.
@@ -127,7 +132,8 @@ class PeersFetchingTests(TestCase):
 
         queryset = compat.peers_fetching(Talk.objects.all(), "speaker")
 
-        assert queryset._fetch_mode is FETCH_PEERS
+        # django-stubs declares the fetch_mode() method, not the private attribute it sets.
+        assert queryset._fetch_mode is FETCH_PEERS  # type: ignore[attr-defined]
         assert queryset.query.select_related is False
 
     @pytest.mark.skipif(compat.HAS_FETCH_MODES, reason="Django < 6.1")

@@ -93,6 +93,7 @@ class TalkListTests(ConferenceTestCase):
     def test_anonymous_visitors_see_only_accepted_talks(self):
         response = self.client.get(LIST)
 
+        assert response.context_data is not None
         talks = list(response.context_data["talk_list"])
         assert self.submitted not in talks
         assert {talk.status for talk in talks} == {"accepted"}
@@ -105,6 +106,9 @@ class TalkListTests(ConferenceTestCase):
         by_status = self.client.get(LIST, {"status": "submitted"}, headers=HTMX)
         by_level = self.client.get(LIST, {"level": "advanced"}, headers=HTMX)
 
+        assert by_track.context_data is not None
+        assert by_status.context_data is not None
+        assert by_level.context_data is not None
         assert by_track.context_data["paginator"].count == 12
         assert list(by_status.context_data["talk_list"]) == [self.submitted]
         assert by_level.context_data["paginator"].count == 0
@@ -114,6 +118,8 @@ class TalkListTests(ConferenceTestCase):
         by_speaker = self.client.get(LIST, {"q": "lovelace"}, headers=HTMX)
         by_title = self.client.get(LIST, {"q": "Security 03"}, headers=HTMX)
 
+        assert by_speaker.context_data is not None
+        assert by_title.context_data is not None
         assert list(by_speaker.context_data["talk_list"]) == [self.accepted]
         assert [talk.slug for talk in by_title.context_data["talk_list"]] == ["security-03"]
 
@@ -124,6 +130,7 @@ class TalkListTests(ConferenceTestCase):
         assert "Some filters were not applied" in response.text
         assert "Select a valid choice" in response.text
         assert "Ensure this value has at most 100 characters" in response.text
+        assert response.context_data is not None
         assert response.context_data["paginator"].count == 14
 
     def test_nul_byte_in_search_is_a_form_error(self):
@@ -135,17 +142,20 @@ class TalkListTests(ConferenceTestCase):
     def test_pages_keep_the_filters_in_their_links(self):
         response = self.client.get(LIST, {"track": "security"}, headers=HTMX)
 
+        assert response.context_data is not None
         assert response.context_data["paginator"].num_pages == 2
         assert len(response.context_data["talk_list"]) == TALKS_PER_PAGE
         assert 'hx-get="?track=security&amp;page=2"' in response.text
 
         second = self.client.get(LIST, {"track": "security", "page": "2"}, headers=HTMX)
+        assert second.context_data is not None
         assert len(second.context_data["talk_list"]) == 12 - TALKS_PER_PAGE
         assert 'hx-get="?track=security&amp;page=1"' in second.text
 
     def test_last_page_is_allowed(self):
         response = self.client.get(LIST, {"track": "security", "page": "last"})
 
+        assert response.context_data is not None
         assert response.context_data["page_obj"].number == 2
 
     def test_bad_page_numbers_are_404(self):
@@ -156,6 +166,7 @@ class TalkListTests(ConferenceTestCase):
     def test_the_rows_report_the_queries_used_and_the_naive_count(self):
         response = self.client.get(LIST, {"track": "security"}, headers=HTMX)
 
+        assert response.context_data is not None
         queries = response.context_data["list_queries"]
         # Count, page, and (Django 6.1) the page's speakers in one query.
         assert queries.used == (3 if compat.HAS_FETCH_MODES else 2)
@@ -379,6 +390,8 @@ class SpeakerViewTests(ConferenceTestCase):
         self.client.force_login(self.ada_user)
         owner = self.client.get(url)
 
+        assert anonymous.context_data is not None
+        assert owner.context_data is not None
         assert list(anonymous.context_data["talks"]) == [self.accepted]
         assert set(owner.context_data["talks"]) == {self.accepted, self.submitted}
         assert anonymous.context_data["speaker"].accepted_talks == 1
@@ -386,6 +399,7 @@ class SpeakerViewTests(ConferenceTestCase):
     def test_list_counts_accepted_talks_and_pages_in_order(self):
         response = self.client.get(reverse("demos-speaker-list"))
 
+        assert response.context_data is not None
         assert [(s.name, s.accepted_talks) for s in response.context_data["speaker_list"]] == [
             ("Ada Lovelace", 1),
             ("Grace Hopper", 1),
@@ -412,6 +426,7 @@ class SpeakerViewTests(ConferenceTestCase):
                 if user is not None:
                     self.client.force_login(user)
                 listed = self.client.get(reverse("demos-speaker-list"))
+                assert listed.context_data is not None
                 assert set(listed.context_data["speaker_list"]) == speakers
                 for speaker in (hedy, katherine):
                     detail = self.client.get(reverse("demos-speaker-detail", args=[speaker.pk]))
@@ -420,6 +435,7 @@ class SpeakerViewTests(ConferenceTestCase):
     def test_search_by_name_or_company(self):
         response = self.client.get(reverse("demos-speaker-list"), {"q": "grace"}, headers=HTMX)
 
+        assert response.context_data is not None
         assert list(response.context_data["speaker_list"]) == [self.grace]
         assert response.text.strip().startswith('<div id="rows" class="results">')
 

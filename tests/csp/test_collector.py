@@ -9,6 +9,7 @@ from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User as AuthUser
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
@@ -54,7 +55,7 @@ REPORT_URI_BODY = {
 }
 
 
-def reporting_api_item(directive: str = "img-src", **body: object) -> dict[str, object]:
+def reporting_api_item(directive: str = "img-src", **body: object) -> dict[str, Any]:
     """One report of a Reporting API batch (application/reports+json)."""
     return {
         "type": "csp-violation",
@@ -413,7 +414,9 @@ class CapTests(CollectorTestCase):
             assert self.post(batch, REPORTS_JSON).status_code == 204
 
         assert CspReport.objects.count() == collector.MAX_STORED_REPORTS
-        assert CspReport.objects.first().sample == f"{5000 // per_request - 1}-{per_request - 1}"
+        newest = CspReport.objects.first()
+        assert newest is not None
+        assert newest.sample == f"{5000 // per_request - 1}-{per_request - 1}"
         assert not CspReport.objects.filter(sample__startswith="0-").exists()
 
     def test_the_stored_cap_is_applied_in_the_same_transaction(self):
@@ -567,6 +570,9 @@ class PageUrlTests(CollectorTestCase):
 
 
 class ReportsPageTests(TestCase):
+    staff: AuthUser
+    speaker: AuthUser
+
     @classmethod
     def setUpTestData(cls):
         cls.staff = User.objects.create_user("staff", is_staff=True)
@@ -591,6 +597,7 @@ class ReportsPageTests(TestCase):
         assert response.status_code == 200
         assert response.text.startswith("<!doctype html>")
         assert "4 reports stored" in response.text
+        assert response.context_data is not None
         by_directive = [
             (r["effective_directive"], r["count"]) for r in response.context_data["by_directive"]
         ]
@@ -632,6 +639,7 @@ class ReportsPageTests(TestCase):
     def test_page_shows_where_the_policy_reports(self):
         response = self.client.get(PAGE, secure=True)
 
+        assert response.context_data is not None
         rows = response.context_data["reporting_directives"]
         assert ("Content-Security-Policy", "report-uri", URL) in rows
         assert ("Content-Security-Policy", "report-to", "csp") in rows
@@ -642,6 +650,7 @@ class ReportsPageTests(TestCase):
     def test_page_shows_the_header_over_plain_http_without_debug(self):
         response = self.client.get(PAGE)
 
+        assert response.context_data is not None
         assert response.context_data["reporting_header"] == f'csp="http://testserver{URL}"'
         assert '<p class="report-note">' not in response.text
 
@@ -649,6 +658,7 @@ class ReportsPageTests(TestCase):
     def test_page_explains_plain_http_in_development(self):
         response = self.client.get(PAGE)
 
+        assert response.context_data is not None
         assert response.context_data["reporting_header"] == ""
         assert '<p class="report-note">' in response.text
 
@@ -656,6 +666,7 @@ class ReportsPageTests(TestCase):
         with override_settings(**conf.strict_csp()):
             response = self.client.get(PAGE)
 
+        assert response.context_data is not None
         assert response.context_data["reporting_directives"] == []
         assert "ask for no reports" in response.text
 

@@ -11,7 +11,7 @@ from django.test import RequestFactory, SimpleTestCase, TestCase, override_setti
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
-from django_six_demos import compat, conf
+from django_six_demos import compat, conf, csp_policy
 from django_six_demos.csp import migration
 from django_six_demos.csp_header import parse
 from django_six_demos.settings_code import settings_diff
@@ -28,7 +28,10 @@ only_on_backport = pytest.mark.skipif(compat.HAS_BUILTIN_CSP, reason="Django 5.2
 
 def test_csp_settings_for_core():
     settings = migration.csp_settings_for(
-        {"default-src": [compat.NONE], "script-src": [compat.NONCE, compat.STRICT_DYNAMIC]},
+        {
+            "default-src": [csp_policy.NONE],
+            "script-src": [csp_policy.NONCE, csp_policy.STRICT_DYNAMIC],
+        },
         core=True,
     )
 
@@ -40,7 +43,7 @@ def test_csp_settings_for_core():
 
 
 def test_csp_settings_for_django_csp():
-    settings = migration.csp_settings_for({"script-src": [compat.NONCE]}, core=False)
+    settings = migration.csp_settings_for({"script-src": [csp_policy.NONCE]}, core=False)
 
     assert list(settings) == ["CONTENT_SECURITY_POLICY"]
     [nonce] = settings["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["script-src"]
@@ -55,15 +58,18 @@ def test_csp_settings_for_django_csp():
     ],
 )
 def test_csp_settings_for_report_only(core, names):
-    both = migration.csp_settings_for({"img-src": [compat.SELF]}, report_only={}, core=core)
-    only = migration.csp_settings_for(report_only={"img-src": [compat.SELF]}, core=core)
+    both = migration.csp_settings_for({"img-src": [csp_policy.SELF]}, report_only={}, core=core)
+    only = migration.csp_settings_for(report_only={"img-src": [csp_policy.SELF]}, core=core)
 
     assert list(both) == names
     assert list(only) == names[1:]
 
 
 def test_csp_settings_for_keeps_bare_directives_and_returns_fresh_lists():
-    policy = {"upgrade-insecure-requests": True, "img-src": [compat.SELF]}
+    policy: dict[str, list[str] | bool] = {
+        "upgrade-insecure-requests": True,
+        "img-src": [csp_policy.SELF],
+    }
     settings = migration.csp_settings_for(policy, core=True)
     settings["SECURE_CSP"]["img-src"].append("x")
 
@@ -119,7 +125,7 @@ def test_settings_code_runs_and_holds_the_policy(core):
     settings = run_in_project(code, CSP=type("CSP", (), {"NONCE": nonce}), NONCE=nonce)
 
     expected = {
-        name: [nonce if s is compat.NONCE else s for s in sources]
+        name: [nonce if s is csp_policy.NONCE else s for s in sources]
         for name, sources in policy.items()
     }
     if core:
@@ -150,7 +156,7 @@ def test_settings_code_of_this_line_runs_as_written_and_matches_the_live_setting
 
 def test_settings_code_writes_the_report_only_policy_too():
     code = migration.settings_code(
-        {"img-src": [compat.SELF]}, report_only={"img-src": []}, core=True
+        {"img-src": [csp_policy.SELF]}, report_only={"img-src": []}, core=True
     )
 
     assert 'SECURE_CSP_REPORT_ONLY = {\n    "img-src": [],\n}' in code

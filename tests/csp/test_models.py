@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User as AuthUser
 from django.test import SimpleTestCase, TestCase
 from django.urls import reverse
 
@@ -70,10 +71,14 @@ class KeepNewestTests(TestCase):
     def test_newest_first_by_default(self):
         make_reports(3)
 
-        assert CspReport.objects.first().sample == "2"
+        newest = CspReport.objects.first()
+        assert newest is not None
+        assert newest.sample == "2"
 
 
 class AdminTests(TestCase):
+    admin: AuthUser
+
     @classmethod
     def setUpTestData(cls):
         cls.admin = User.objects.create_superuser("admin", "admin@example.com", "x")
@@ -102,6 +107,7 @@ class AdminTests(TestCase):
 
     def test_reports_are_read_only(self):
         report = CspReport.objects.first()
+        assert report is not None
         change = reverse("admin:django_six_demos_csp_cspreport_change", args=[report.pk])
 
         assert (
@@ -116,6 +122,7 @@ class AdminTests(TestCase):
 
     def test_reports_can_be_deleted(self):
         report = CspReport.objects.first()
+        assert report is not None
         delete = reverse("admin:django_six_demos_csp_cspreport_delete", args=[report.pk])
 
         assert self.client.post(delete, {"post": "yes"}).status_code == 302

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.test import SimpleTestCase, override_settings
 
-from django_six_demos import compat, conf
+from django_six_demos import compat, conf, csp_policy
 from django_six_demos.csp import policies
 
 
@@ -29,7 +29,7 @@ class ReasonTests(SimpleTestCase):
                 assert policies.missing_reasons(policy) == []
 
     def test_a_directive_without_a_reason_is_found(self):
-        policy = {"default-src": [compat.NONE], "prefetch-src": [compat.SELF]}
+        policy = {"default-src": [csp_policy.NONE], "prefetch-src": [csp_policy.SELF]}
 
         assert policies.missing_reasons(policy) == ["prefetch-src"]
 
@@ -40,7 +40,7 @@ class ReasonTests(SimpleTestCase):
 
 class ExplainTests(SimpleTestCase):
     def test_sources_are_spelled_as_in_the_header_with_the_nonce_elided(self):
-        explained = policies.explain({"script-src": [compat.NONCE, compat.STRICT_DYNAMIC]})
+        explained = policies.explain({"script-src": [csp_policy.NONCE, csp_policy.STRICT_DYNAMIC]})
 
         assert explained == [
             policies.ExplainedDirective(
@@ -80,9 +80,9 @@ class PerViewPolicyTests(SimpleTestCase):
         assert " style=" not in policies.PROBE_IMAGE
 
     def test_the_extension_adds_data_images_to_the_site_policy(self):
-        merged = compat.merge_directives(conf.strict_policy(), policies.EXTENDED)
+        merged = csp_policy.merge_directives(conf.strict_policy(), policies.EXTENDED)
 
-        assert merged["img-src"] == [compat.SELF, "data:"]
+        assert merged["img-src"] == [csp_policy.SELF, "data:"]
         assert {k: v for k, v in merged.items() if k != "img-src"} == {
             k: v for k, v in conf.strict_policy().items() if k != "img-src"
         }

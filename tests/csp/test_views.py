@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.test import Client, SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
 
-from django_six_demos import compat, conf
+from django_six_demos import compat, conf, csp_policy
 from django_six_demos.conference.models import Speaker, Talk
 from django_six_demos.csp import policies, views
 from django_six_demos.csp.views import INJECTED_ATTRIBUTES, SANDBOX, SANDBOX_ABSTRACT
@@ -61,12 +61,13 @@ class ExplorerTests(SimpleTestCase):
     def test_the_listed_directives_are_those_of_the_header_the_page_got(self):
         response = self.client.get(url("index"))
 
+        assert response.context_data is not None
         [enforce, _] = response.context_data["modes"]
         # django-csp orders directives its own way: compare the sets.
         assert {d.name for d in enforce.directives} == set(directives(response[ENFORCE]))
 
     @override_settings(
-        **compat.csp_settings({"default-src": [compat.NONE], "prefetch-src": [compat.SELF]})
+        **compat.csp_settings({"default-src": [csp_policy.NONE], "prefetch-src": [csp_policy.SELF]})
     )
     def test_a_directive_without_a_reason_is_flagged_on_the_page(self):
         response = self.client.get(url("index"))
@@ -160,6 +161,7 @@ class TwinTests(SimpleTestCase):
             response = self.client.get(url(name))
 
             assert response.templates[0].name == "django_six_demos/csp/twin.html"
+            assert response.context_data is not None
             assert response.context_data["mode"] == mode
             image = html.escape(policies.PROBE_IMAGE)
             block = response.text.split(f'data-csp-mode="{mode}"', 1)[1]
@@ -201,6 +203,7 @@ class PerViewTests(SimpleTestCase):
         response = self.client.get(url("extended"))
 
         assert f'<img src="{html.escape(policies.PROBE_IMAGE)}"' in response.text
+        assert response.context_data is not None
         [site] = response.context_data["site_img_src"]
         [extended] = response.context_data["extended_img_src"]
         assert site.sources == ("'self'",)
@@ -425,6 +428,7 @@ class HeadersTests(SimpleTestCase):
     def test_what_the_page_says_is_asked_for_is_what_the_response_carries(self):
         response = self.client.get(url("headers"))
 
+        assert response.context_data is not None
         notes = {note.name: note.asked for note in response.context_data["notes"]}
         assert notes["Permissions-Policy"] == "camera=(), geolocation=()"
         for name in (
@@ -443,6 +447,7 @@ class HeadersTests(SimpleTestCase):
     def test_without_the_middleware_nothing_is_claimed(self):
         response = self.client.get(url("headers"))
 
+        assert response.context_data is not None
         notes = {note.name: note.asked for note in response.context_data["notes"]}
         assert PERMISSIONS_POLICY_MIDDLEWARE not in settings.MIDDLEWARE
         assert notes["Permissions-Policy"] is None

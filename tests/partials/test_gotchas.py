@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.template.backends.django import Template as BackendTemplate
 from django.template.loader import get_template, render_to_string
 from django.test import SimpleTestCase
 from django.urls import reverse
@@ -203,7 +204,9 @@ class GotchaCasesTests(SimpleTestCase):
         [case] = [case for case in views.gotcha_cases() if case.slug == "include"]
 
         [card] = [source for source in case.sources if source.title == CARD]
-        origin = get_template(CARD).template.origin
+        wrapper = get_template(CARD)
+        assert isinstance(wrapper, BackendTemplate)
+        origin = wrapper.template.origin
         with open(origin.name, encoding="utf-8") as file:
             assert card.code == file.read()
 
@@ -250,8 +253,9 @@ class GalleryPageTests(SimpleTestCase):
         response = self.client.get(URL)
 
         for name in (PARENT, CHILD, CARD, NESTED, NAMES):
-            template = get_template(name).template
-            source = frame.template_source(template)
+            wrapper = get_template(name)
+            assert isinstance(wrapper, BackendTemplate)
+            source = frame.template_source(wrapper.template)
             assert source is not None
             assert source.html in response.text
         assert f'href="{reverse("django_six_demos_partials:index")}"' in response.text

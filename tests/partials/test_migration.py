@@ -72,44 +72,44 @@ def test_partials_settings_returns_fresh_values(core):
     assert "x" not in compat.partials_settings(core=core)["loaders"]
 
 
-# -- template_loaders() and template_builtins() keep their behaviour -------------
+# -- partials_settings() without core= follows the running line ------------------
 
 
 def test_loaders_and_builtins_are_what_conf_templates_sets():
     [backend] = conf.templates()
     options = backend["OPTIONS"]
 
-    assert options["loaders"] == compat.template_loaders()
-    assert options["builtins"] == compat.template_builtins()
+    assert options["loaders"] == compat.partials_settings()["loaders"]
+    assert options["builtins"] == compat.partials_settings()["builtins"]
 
 
 def test_loaders_and_builtins_come_from_partials_settings_for_this_line():
     # The test environments have the backports on Django 5.2.
     expected = compat.partials_settings(core=compat.HAS_BUILTIN_PARTIALS)
 
-    assert compat.template_loaders() == expected["loaders"]
-    assert compat.template_builtins() == expected["builtins"]
+    assert compat.partials_settings()["loaders"] == expected["loaders"]
+    assert compat.partials_settings()["builtins"] == expected["builtins"]
 
 
 @only_on_core
 def test_core_never_wires_the_backport_even_if_importable():
     with mock.patch.object(compat, "_importable", return_value=True):
-        assert compat.template_loaders() == [CACHED]
-        assert compat.template_builtins() == []
+        assert compat.partials_settings()["loaders"] == [CACHED]
+        assert compat.partials_settings()["builtins"] == []
 
 
 @only_on_backport
 def test_backport_is_wired_when_importable():
-    assert compat.template_loaders() == [("template_partials.loader.Loader", [CACHED])]
-    assert compat.template_builtins() == ["template_partials.templatetags.partials"]
+    assert compat.partials_settings()["loaders"] == [("template_partials.loader.Loader", [CACHED])]
+    assert compat.partials_settings()["builtins"] == ["template_partials.templatetags.partials"]
 
 
 @only_on_backport
 def test_backport_is_left_out_when_not_importable():
     # A missing package must reach django_six_demos.E001, not break the engine.
     with mock.patch.object(compat, "_importable", return_value=False):
-        assert compat.template_loaders() == [CACHED]
-        assert compat.template_builtins() == []
+        assert compat.partials_settings()["loaders"] == [CACHED]
+        assert compat.partials_settings()["builtins"] == []
 
 
 # -- The settings as Python source -----------------------------------------------

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User as AuthUser
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.test import Client, RequestFactory, TestCase
 from django.urls import reverse
 from django.views.generic import TemplateView
+from django_htmx.middleware import HtmxDetails
 
 from django_six_demos import limits
 from django_six_demos.conference.models import Speaker, Talk
+from django_six_demos.htmx import HtmxHttpRequest
 from django_six_demos.partials.mixins import HtmxPartialMixin
 from django_six_demos.partials.views import EXPLORER, PAGE_SIZE, TITLE_EDIT_RATE
 
@@ -33,6 +37,14 @@ def make_talks(speaker: Speaker, count: int, **fields: Any) -> list[Talk]:
 
 
 class ExplorerTestCase(TestCase):
+    ada_user: AuthUser
+    grace_user: AuthUser
+    staff: AuthUser
+    ada: Speaker
+    grace: Speaker
+    ada_talks: list[Talk]
+    grace_talks: list[Talk]
+
     @classmethod
     def setUpTestData(cls):
         cls.ada_user = User.objects.create_user("ada")
@@ -75,6 +87,9 @@ class ExplorerTests(ExplorerTestCase):
         by_title = self.client.get(URL, {"q": "talk 01"}, headers=HTMX)
         by_abstract = self.client.get(URL, {"q": "about partials"}, headers=HTMX)
 
+        assert by_speaker.context_data is not None
+        assert by_title.context_data is not None
+        assert by_abstract.context_data is not None
         assert list(by_speaker.context_data["talks"]) == self.grace_talks
         assert [t.title for t in by_title.context_data["talks"]] == [
             "Ada Lovelace talk 01",
@@ -86,22 +101,26 @@ class ExplorerTests(ExplorerTestCase):
     def test_filters_by_track_and_level(self):
         response = self.client.get(URL, {"track": "security", "level": "advanced"}, headers=HTMX)
 
+        assert response.context_data is not None
         assert list(response.context_data["talks"]) == self.grace_talks
 
     def test_sorts_by_allowlisted_keys(self):
         response = self.client.get(URL, {"sort": "-duration"}, headers=HTMX)
 
+        assert response.context_data is not None
         assert [t.duration for t in response.context_data["talks"]][:3] == [45, 45, 45]
 
     def test_pages_keep_the_filters_in_their_links(self):
         response = self.client.get(URL, {"track": "web"}, headers=HTMX)
 
+        assert response.context_data is not None
         page = response.context_data["page_obj"]
         assert page.paginator.num_pages == 2
         assert len(page.object_list) == PAGE_SIZE
         assert 'hx-get="?track=web&amp;page=2"' in response.text
 
         second = self.client.get(URL, {"track": "web", "page": "2"}, headers=HTMX)
+        assert second.context_data is not None
         assert len(second.context_data["talks"]) == 12 - PAGE_SIZE
 
     def test_bad_filters_are_reported_not_applied(self):
@@ -109,6 +128,7 @@ class ExplorerTests(ExplorerTestCase):
 
         assert response.status_code == 200
         assert "Some filters were not applied" in response.text
+        assert response.context_data is not None
         assert response.context_data["page_obj"].paginator.count == 15
         assert "Select a valid choice" in response.text
 
@@ -124,12 +144,14 @@ class ExplorerTests(ExplorerTestCase):
 
     def test_partial_names_never_come_from_the_request(self):
         plain = self.client.get(URL)
+        assert plain.context_data is not None
         for value in ("../../etc/passwd", "nonexistent", "base.html#x", "row", "#results"):
             for headers in ({}, HTMX):
                 response = self.client.get(URL, {"partial": value}, headers=headers)
                 assert response.status_code == 200, value
                 assert "root:" not in response.text
                 if not headers:
+                    assert response.context_data is not None
                     assert response.context_data["talks"][0] == plain.context_data["talks"][0]
 
     def test_the_page_counts_title_edits(self):
@@ -284,7 +306,7 @@ class VisibilityTests(ExplorerTestCase):
         return reverse("django_six_demos_partials:edit-title", args=[talk.pk])
 
     def test_a_talk_the_visitor_may_not_read_is_404_everywhere(self):
-        requests = (
+        requests: tuple[tuple[str, str, dict[str, str]], ...] = (
             ("get", self.row_url(self.unpublished), {}),
             ("get", self.edit_url(self.unpublished), {}),
             ("post", self.edit_url(self.unpublished), {"title": "Mine"}),
@@ -369,6 +391,7 @@ class SpeakerListTests(ExplorerTestCase):
     def test_htmx_gets_the_list_partial_through_the_mixin(self):
         response = self.client.get(self.url, headers=HTMX)
 
+        assert isinstance(response, TemplateResponse)
         # ListView adds its model-based fallback; the mixin addresses the partial in each.
         assert response.template_name == [
             "django_six_demos/partials/speakers.html#list",
@@ -386,6 +409,8 @@ class SpeakerListTests(ExplorerTestCase):
     def test_full_page_without_htmx(self):
         response = self.client.get(self.url)
 
+        assert isinstance(response, TemplateResponse)
+        assert isinstance(response.template_name, list)
         assert response.template_name[0] == "django_six_demos/partials/speakers.html"
         assert "<strong>Ada Lovelace</strong>" in response.text
         assert "HX-Request" in response["Vary"]
@@ -423,8 +448,8 @@ class MixinTests(TestCase):
             htmx_partial = "rows"
 
         plain = View(request=RequestFactory().get("/"))
-        htmx_request = RequestFactory().get("/", headers=HTMX)
-        htmx_request.htmx = True
+        htmx_request = cast(HtmxHttpRequest, RequestFactory().get("/", headers=HTMX))
+        htmx_request.htmx = HtmxDetails(htmx_request)  # as HtmxMiddleware sets it
         htmx = View(request=htmx_request)
 
         assert plain.get_template_names() == ["list.html"]

@@ -135,7 +135,7 @@ def site_database(name: object) -> dict[str, object]:
     return {"ENGINE": "django.db.backends.sqlite3", "NAME": name}
 
 
-class TemporaryDirectoryMixin:
+class TemporaryDirectoryMixin(SimpleTestCase):
     def setUp(self):
         directory = tempfile.TemporaryDirectory()
         self.addCleanup(directory.cleanup)

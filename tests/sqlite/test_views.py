@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from unittest import mock
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User as AuthUser
 from django.db import connections
 from django.db.utils import ConnectionHandler
 from django.template.loader import render_to_string
@@ -33,6 +34,9 @@ from django_six_demos.sqlite.views import (
 from tests.databases import postgres_only
 from tests.sqlite.utils import default_database
 
+if TYPE_CHECKING:
+    from django.tasks.backends.dummy import DummyBackend
+
 INDEX = reverse("django_six_demos_sqlite:index")
 LAB_URL = reverse("django_six_demos_sqlite:lab")
 START = reverse("django_six_demos_sqlite:lab-start")
@@ -48,6 +52,11 @@ def clock_ahead(delta: timedelta) -> Iterator[None]:
     real_now = timezone.now
     with mock.patch.object(timezone, "now", lambda: real_now() + delta):
         yield
+
+
+def dummy_backend() -> DummyBackend:
+    """The default task backend under ``DUMMY`` (core's or the backport's): it keeps its results."""
+    return cast("DummyBackend", compat.default_task_backend)
 
 
 def page(response: Any) -> str:
@@ -193,6 +202,9 @@ class SettingsPageTests(TestCase):
 
 
 class LabPageTests(TestCase):
+    staff: AuthUser
+    ada: AuthUser
+
     @classmethod
     def setUpTestData(cls):
         cls.staff = User.objects.create_user("staff", is_staff=True)
@@ -292,26 +304,28 @@ class OnPostgreSQLTests(TestCase):
 
     @override_settings(TASKS=DUMMY)
     def test_a_lab_run_is_stored_in_postgresql_and_its_page_answers(self):
-        compat.default_task_backend.clear()
+        dummy_backend().clear()
         self.client.force_login(User.objects.create_user("staff", is_staff=True))
         with self.captureOnCommitCallbacks(execute=True):
             response = self.client.post(START, {"writers": "2", "readers": "0", "seconds": "1"})
 
         run = ContentionRun.objects.get()
         assert response["Location"] == reverse("django_six_demos_sqlite:run", args=[run.pk])
-        [result] = compat.default_task_backend.results
+        [result] = dummy_backend().results
         assert result.args == [run.pk]
         assert self.client.get(response["Location"]).status_code == 200
 
 
 @override_settings(TASKS=DUMMY)
 class StartRunTests(TestCase):
+    staff: AuthUser
+
     @classmethod
     def setUpTestData(cls):
         cls.staff = User.objects.create_user("staff", is_staff=True)
 
     def setUp(self):
-        compat.default_task_backend.clear()
+        dummy_backend().clear()
         self.client.force_login(self.staff)
 
     def test_enqueues_a_bounded_run_once_the_row_is_committed(self):
@@ -323,7 +337,7 @@ class StartRunTests(TestCase):
         assert response["Location"] == reverse("django_six_demos_sqlite:run", args=[run.pk])
         assert (run.writers, run.readers, run.seconds, run.status) == (8, 1, 3.0, "queued")
         assert len(callbacks) == 1
-        [result] = compat.default_task_backend.results
+        [result] = dummy_backend().results
         assert result.task.name == "run_contention_lab"
         assert result.args == [run.pk]
         run.refresh_from_db()
@@ -342,7 +356,7 @@ class StartRunTests(TestCase):
             assert response.status_code == 400
             assert "The run was not started:" in response.text
         assert not ContentionRun.objects.exists()
-        assert compat.default_task_backend.results == []
+        assert dummy_backend().results == []
 
     def test_needs_the_csrf_token(self):
         client = Client(enforce_csrf_checks=True)
@@ -364,7 +378,7 @@ class StartRunTests(TestCase):
 
         assert response["Location"] == reverse("django_six_demos_sqlite:run", args=[active.pk])
         assert ContentionRun.objects.count() == 1
-        assert compat.default_task_backend.results == []
+        assert dummy_backend().results == []
 
     def test_a_lost_run_does_not_block_a_new_one(self):
         lost = ContentionRun.objects.create(writers=2, seconds=1, status="running")
@@ -395,22 +409,25 @@ class StartRunTests(TestCase):
 class LabGuardTests(TestCase):
     """Who may start a run, how often, and how many runs are kept."""
 
+    staff: AuthUser
+    ada: AuthUser
+
     @classmethod
     def setUpTestData(cls):
         cls.staff = User.objects.create_user("staff", is_staff=True)
         cls.ada = User.objects.create_user("ada")
 
     def setUp(self):
-        compat.default_task_backend.clear()
+        dummy_backend().clear()
 
-    def post(self, client: Client | None = None, **headers: str) -> Any:
+    def post(self, client: Client | None = None, /, **headers: str) -> Any:
         with self.captureOnCommitCallbacks(execute=True):
             return (client or self.client).post(START, RUN, headers=headers)
 
     def assert_nothing_started(self, runs: int = 0) -> None:
         assert ContentionRun.objects.count() == runs
         # The test settings' backend is the dummy one, which keeps its results.
-        assert len(cast(Any, compat.default_task_backend).results) == runs
+        assert len(dummy_backend().results) == runs
 
     def test_anonymous_visitors_are_sent_to_sign_in_and_back_to_the_lab(self):
         response = self.post(Referer=f"http://testserver{LAB_URL}")
@@ -483,7 +500,7 @@ class LabGuardTests(TestCase):
         second = ContentionRun.objects.exclude(pk=first.pk).get()
         assert response.status_code == 302
         assert response["Location"] == reverse("django_six_demos_sqlite:run", args=[second.pk])
-        assert len(compat.default_task_backend.results) == 2
+        assert len(dummy_backend().results) == 2
 
     def test_an_htmx_refusal_is_a_notice_in_the_page(self):
         self.client.force_login(self.staff)
@@ -600,11 +617,11 @@ class RunStatusTests(TestCase):
     def test_a_run_whose_task_failed_is_marked_failed(self):
         from django_six_demos.sqlite.tasks import run_contention_lab
 
-        compat.default_task_backend.clear()
+        dummy_backend().clear()
         run = ContentionRun.objects.create(writers=4, seconds=2, status="running")
         result = run_contention_lab.enqueue(run.pk)
         ContentionRun.objects.filter(pk=run.pk).update(task_id=result.id)
-        backend = compat.default_task_backend
+        backend = dummy_backend()
         backend.results[0] = dataclasses.replace(
             backend.results[0], status=compat.TaskResultStatus.FAILED
         )

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from unittest import mock
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User as AuthUser
 from django.core import mail
 from django.db import connection
 from django.template.loader import render_to_string
@@ -21,6 +22,7 @@ from django_htmx.http import HTMX_STOP_POLLING
 from django_tasks_db.models import DBTaskResult
 
 from django_six_demos import compat, conf
+from django_six_demos.conference.models import Speaker
 from django_six_demos.tasks import caps
 from django_six_demos.tasks import tasks as tasks_module
 from django_six_demos.tasks.forms import MAX_TRAVEL_GRANT
@@ -70,11 +72,11 @@ SIGN_IN = "/accounts/login/?next="
 User = get_user_model()
 
 
-def staff_user(username="staff"):
+def staff_user(username: str = "staff") -> AuthUser:
     return User.objects.create_user(username, email=f"{username}@example.com", is_staff=True)
 
 
-def plain_user(username="visitor"):
+def plain_user(username: str = "visitor") -> AuthUser:
     """Signed in, neither staff nor a speaker."""
     return User.objects.create_user(username, email=f"{username}@example.com")
 
@@ -193,6 +195,7 @@ class WhoMayWhatTests(TestCase):
 
     def test_a_speaker_may_send_their_own_email_without_a_grant(self):
         ada, _, _ = make_conference()
+        assert ada.user is not None
         self.client.force_login(ada.user)
 
         text = self.client.get(INDEX_URL).text
@@ -247,6 +250,7 @@ class DashboardTests(TestCase):
 
         dashboard = queue_dashboard()
         assert dashboard.last_finished == DBTaskResult.objects.get().finished_at
+        assert dashboard.last_finished_age is not None
         assert dashboard.last_finished_age >= timedelta(0)
         assert dashboard.warning is None
 
@@ -588,7 +592,7 @@ class DownloadTests(TestCase):
 
     def test_an_unfinished_or_unknown_export_is_404(self):
         result_id = uuid.uuid4()
-        ScheduleExport.objects.create(format="ics", result_id=result_id)
+        ScheduleExport.objects.create(format="ics", result_id=str(result_id))
 
         for some_id in (result_id, uuid.uuid4()):
             url = reverse("django_six_demos_tasks:download", args=[some_id])
@@ -634,6 +638,9 @@ class SignInRequiredTests(TestCase):
 class RolesTests(TestCase):
     """Staff send every speaker's email and re-enqueue; a speaker sends only their own."""
 
+    ada: Speaker
+    grace: Speaker
+
     @classmethod
     def setUpTestData(cls):
         cls.ada, cls.grace, _ = make_conference()
@@ -648,6 +655,7 @@ class RolesTests(TestCase):
         assert stored_ids() == set()
 
     def test_a_speaker_sends_their_own_email_without_a_grant(self):
+        assert self.ada.user is not None
         self.client.force_login(self.ada.user)
 
         response = self.client.post(EMAILS_URL, {"travel_grant": "1000.00", "arguments": "json"})
@@ -662,6 +670,7 @@ class RolesTests(TestCase):
     def test_only_staff_re_enqueue(self):
         failed = fail_on_demand.enqueue("boom")
         run_worker()
+        assert self.ada.user is not None
         self.client.force_login(self.ada.user)
 
         response = self.client.post(rerun_url(failed.id))
@@ -735,6 +744,9 @@ class ReenqueueRateLimitTests(TestCase):
 class OneBatchAtATimeTests(TestCase):
     """While acceptance emails wait or run, no second batch (nor a speaker's own email)."""
 
+    ada: Speaker
+    staff: AuthUser
+
     @classmethod
     def setUpTestData(cls):
         cls.ada, _, _ = make_conference()
@@ -752,6 +764,7 @@ class OneBatchAtATimeTests(TestCase):
 
     def test_a_second_batch_while_one_is_ready_is_refused(self):
         self.assert_refused()
+        assert self.ada.user is not None
         self.client.force_login(self.ada.user)
         self.assert_refused()
 

@@ -37,8 +37,7 @@ def readable_talks(user: AnyUser, speaker: Speaker | None = None) -> QuerySet[Ta
     """
     if is_staff(user):
         return Talk.objects.all()
-    if speaker is None:
-        speaker = speaker_of(user)
+    speaker = speaker if speaker is not None else speaker_of(user)
     if speaker is not None:
         return Talk.objects.filter(Q(status=Talk.Status.ACCEPTED) | Q(speaker=speaker))
     return Talk.objects.filter(status=Talk.Status.ACCEPTED)
@@ -48,8 +47,7 @@ def writable_talks(user: AnyUser, speaker: Speaker | None = None) -> QuerySet[Ta
     """A speaker's own talks; staff change every talk."""
     if is_staff(user):
         return Talk.objects.all()
-    if speaker is None:
-        speaker = speaker_of(user)
+    speaker = speaker if speaker is not None else speaker_of(user)
     if speaker is not None:
         return Talk.objects.filter(speaker=speaker)
     return Talk.objects.none()
@@ -62,8 +60,7 @@ def readable_speakers(user: AnyUser, speaker: Speaker | None = None) -> QuerySet
     """
     if is_staff(user):
         return Speaker.objects.all()
-    if speaker is None:
-        speaker = speaker_of(user)
+    speaker = speaker if speaker is not None else speaker_of(user)
     condition = Q(Exists(readable_talks(user, speaker).filter(speaker=OuterRef("pk"))))
     if speaker is not None:
         condition |= Q(pk=speaker.pk)

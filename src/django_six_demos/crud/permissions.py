@@ -22,8 +22,7 @@ from django_six_demos.htmx import HtmxHttpRequest
 FORBIDDEN_TEMPLATE: Final = "django_six_demos/crud/forbidden.html"
 # Roles that change a row: the object comes from the writable queryset.
 CHANGE_ROLES: Final = frozenset({Role.UPDATE, Role.DELETE})
-# Rows saved or deleted (talks and speakers together), per signed-in user and
-# per address, as django-ratelimit rates.
+# Rows saved or deleted (talks and speakers together), per signed-in user and per address.
 WRITE_RATE: Final = limits.Rate(per_user="10/m", per_ip="100/h")
 WRITE_GROUP: Final = "crud-write"
 
@@ -61,13 +60,12 @@ class RolePermissionMixin:
         raise NotImplementedError
 
     def dispatch(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        # neapolitan binds the role's handlers after View.setup(), which is
-        # where Django would map HEAD to GET: do it here.
+        # neapolitan binds the handlers after View.setup(), where Django maps HEAD to GET.
         if hasattr(self, "get") and not hasattr(self, "head"):
             self.head = self.get
         response: HttpResponseBase
         if self.role not in self.public_roles and not request.user.is_authenticated:
-            response = self.sign_in()
+            response = limits.sign_in(request, next_path=request.get_full_path())
         elif self.role == Role.CREATE and not self.may_create():
             response = self.forbidden(self.forbidden_message)
         else:
@@ -102,24 +100,7 @@ class RolePermissionMixin:
 
     def over_the_write_limit(self) -> HttpResponseBase | None:
         """Count one save or delete (after the checks and the form passed); past a limit, a 429."""
-        waits = [
-            wait
-            for key, rate in (("user", WRITE_RATE.per_user), ("ip", WRITE_RATE.per_ip))
-            if (wait := limits.limited_for(self.request, WRITE_GROUP, key, rate)) is not None
-        ]
-        if not waits:
-            return None
-        seconds = max(waits)
-        return limits.refused(
-            self.request,
-            f"Too many changes in a short time: try again in {seconds} s.",
-            status=429,
-            retry_after=seconds,
-        )
-
-    def sign_in(self) -> HttpResponseBase:
-        """Send an anonymous visitor to sign in, then back here."""
-        return limits.sign_in(self.request, next_path=self.request.get_full_path())
+        return limits.over_limit(self.request, WRITE_GROUP, WRITE_RATE, "changes in a short time")
 
     def forbidden(self, message: str) -> TemplateResponse:
         return TemplateResponse(self.request, FORBIDDEN_TEMPLATE, {"message": message}, status=403)

@@ -55,25 +55,26 @@ MAX_TALKS_PER_SPEAKER: Final = 10
 
 
 class ListQueries(NamedTuple):
-    """What one page of the talk list cost, in queries."""
+    """What one page of the talk list cost in queries, and from a plain queryset (naive)."""
 
     used: int
-    # The same page from a plain queryset: one more query per talk, for its speaker.
     naive: int
 
 
 class DemoCRUDView(RolePermissionMixin, CRUDView):  # type: ignore[misc]
     """The project-level ``CRUDView``: permissions, one set of generic templates, htmx answers."""
 
-    # What the generic templates show that differs per model.
+    # What the generic templates show that differs per model; the partials of "<model>.html"
+    # they include; sign_in_label replaces the create button for anonymous visitors.
     columns: ClassVar[tuple[str, ...]]
     create_label: ClassVar[str]
-    # Shown to anonymous visitors instead of the create button; "" for none.
     sign_in_label: ClassVar[str] = ""
-    # After "Delete <object>" in the confirmation.
-    deletes_too: ClassVar[str] = ""
-    # The partials of "<model>.html" that the generic templates include.
+    deletes_too: ClassVar[str] = ""  # after "Delete <object>" in the confirmation
     model_partials: ClassVar[tuple[str, ...]] = ("lead", "row", "record")
+
+    @cached_property
+    def speaker(self) -> Speaker | None:
+        return speaker_of(self.request.user)
 
     @property
     def parts(self) -> dict[str, str]:
@@ -135,9 +136,7 @@ class DemoCRUDView(RolePermissionMixin, CRUDView):  # type: ignore[misc]
         data = self.request.POST if self.request.method == "POST" else self.request.GET
         url = data.get("next")
         if url and url_has_allowed_host_and_scheme(
-            url,
-            allowed_hosts={self.request.get_host()},
-            require_https=self.request.is_secure(),
+            url, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
         ):
             return url
         return None
@@ -145,8 +144,7 @@ class DemoCRUDView(RolePermissionMixin, CRUDView):  # type: ignore[misc]
     def get_success_url(self) -> str:
         if self.role == Role.DELETE and (url := self.next_url()):
             return url
-        success_url: str = super().get_success_url()
-        return success_url
+        return str(super().get_success_url())
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context: dict[str, Any] = super().get_context_data(**kwargs)
@@ -180,10 +178,6 @@ class TalkView(DemoCRUDView):
     sign_in_label = "Sign in to propose a talk"
     model_partials = (*DemoCRUDView.model_partials, "rows_end", "page_end", "form_lead")
 
-    @cached_property
-    def speaker(self) -> Speaker | None:
-        return speaker_of(self.request.user)
-
     @property
     def hidden_filters(self) -> frozenset[str]:
         # Only signed-in users see talks other than accepted ones.
@@ -215,8 +209,7 @@ class TalkView(DemoCRUDView):
             if not is_staff(self.request.user):
                 assert self.speaker is not None  # may_create() said so
                 talk.speaker = self.speaker
-                # Counted in the saving transaction: on SQLite (IMMEDIATE)
-                # two proposals at once cannot both pass.
+                # Counted in the saving transaction: on SQLite (IMMEDIATE) two at once cannot pass.
                 if Talk.objects.filter(speaker=self.speaker).count() >= MAX_TALKS_PER_SPEAKER:
                     raise ValidationError(
                         f"A speaker may have at most {MAX_TALKS_PER_SPEAKER} talks: "
@@ -231,8 +224,7 @@ class TalkView(DemoCRUDView):
             page: Page[Talk] = super().paginate_queryset(queryset, page_size)
             talks = list(page.object_list)
             loaded = queries.count
-            # Django 6.1: the first access loads every speaker of the page
-            # (FETCH_PEERS); before, select_related() joined them in.
+            # Django 6.1: the first access loads every speaker of the page (FETCH_PEERS).
             self.speakers_on_page = {talk.speaker for talk in talks}
         page.object_list = talks
         self.list_queries = ListQueries(used=queries.count, naive=loaded + len(talks))
@@ -261,18 +253,13 @@ class SpeakerView(DemoCRUDView):
     create_label = "Add a speaker"
     deletes_too = " and all their talks"
 
-    @cached_property
-    def speaker(self) -> Speaker | None:
-        return speaker_of(self.request.user)
-
     def may_create(self) -> bool:
         return is_staff(self.request.user)
 
     def readable_queryset(self) -> QuerySet[Speaker]:
         """Speakers with a talk the user may read, and their own profile; staff see all."""
         speakers = readable_speakers(self.request.user, self.speaker)
-        # An aggregate groups the rows and Django then ignores Meta.ordering:
-        # order explicitly, or pages could overlap.
+        # With an aggregate Django ignores Meta.ordering: order explicitly, or pages overlap.
         return speakers.annotate(
             accepted_talks=Count("talks", filter=Q(talks__status=Talk.Status.ACCEPTED))
         ).order_by("name", "pk")
@@ -310,15 +297,12 @@ class SpeakerView(DemoCRUDView):
 def index(request: HtmxHttpRequest) -> TemplateResponse:
     """The room: what neapolitan gives, what this demo adds, who may do what."""
     login_url = resolve_url(settings.LOGIN_URL)
-    return TemplateResponse(
-        request,
-        f"{TEMPLATE_DIR}/index.html",
-        {
-            **demo_for(__name__).context(),
-            "speaker": speaker_of(request.user),
-            "login_url": f"{login_url}?{urlencode({'next': request.get_full_path()})}",
-            "has_fetch_modes": compat.HAS_FETCH_MODES,
-            "write_rate": WRITE_RATE,
-            "max_talks": MAX_TALKS_PER_SPEAKER,
-        },
-    )
+    context = {
+        **demo_for(__name__).context(),
+        "speaker": speaker_of(request.user),
+        "login_url": f"{login_url}?{urlencode({'next': request.get_full_path()})}",
+        "has_fetch_modes": compat.HAS_FETCH_MODES,
+        "write_rate": WRITE_RATE,
+        "max_talks": MAX_TALKS_PER_SPEAKER,
+    }
+    return TemplateResponse(request, f"{TEMPLATE_DIR}/index.html", context)

@@ -40,12 +40,9 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES: Final = 64 * 1024
 MAX_REPORTS_PER_REQUEST: Final = 50
 MAX_STORED_REPORTS: Final = 1000
-# Arrays and objects inside one another; a Reporting API body needs 3.
-MAX_DEPTH: Final = 8
-# Reports the page lists, newest first.
-LIST_LENGTH: Final = 25
-# POSTs one address may make (limits.limited_for). report-uri sends one POST per
-# violation and a page of this site causes at most two as it loads.
+MAX_DEPTH: Final = 8  # arrays and objects inside one another; a Reporting API body needs 3
+LIST_LENGTH: Final = 25  # reports the page lists
+# POSTs one address may make: report-uri sends one a violation; a page here causes two at most.
 REPORT_RATE: Final = "10/m"
 RATE_GROUP: Final = "csp-report"
 
@@ -55,6 +52,8 @@ JSON: Final = "application/json"
 CONTENT_TYPES: Final = (CSP_REPORT, REPORTS_JSON, JSON)
 
 REPORTS_TEMPLATE: Final = "django_six_demos/csp/reports.html"
+# The partial htmx polls for: its name is fixed here, never taken from the request.
+LIST_TEMPLATE: Final = f"{REPORTS_TEMPLATE}#list"
 
 _DIRECTIVE = re.compile(r"^[a-z][a-z0-9-]*$")
 # An absolute URL: a scheme, then "//" (http:, https:, wss:, ...).
@@ -181,16 +180,9 @@ def _normalise(
 
 
 def _from_report_uri(data: object, user_agent: str) -> list[CspReport]:
-    if not isinstance(data, dict) or not isinstance(data.get("csp-report"), dict):
+    if not isinstance(data, dict) or not isinstance(report := data.get("csp-report"), dict):
         raise BadReport('A report-uri body is a JSON object: {"csp-report": {...}}.')
-    return [
-        _normalise(
-            CspReport.Format.REPORT_URI,
-            data["csp-report"],
-            raw=data,
-            user_agent=_text(user_agent),
-        )
-    ]
+    return [_normalise(CspReport.Format.REPORT_URI, report, raw=data, user_agent=user_agent)]
 
 
 def _from_reporting_api(data: object, user_agent: str) -> list[CspReport]:
@@ -212,7 +204,7 @@ def _from_reporting_api(data: object, user_agent: str) -> list[CspReport]:
                 body,
                 raw=item,
                 page=_text(item.get("url")),
-                user_agent=_text(item.get("user_agent")) or _text(user_agent),
+                user_agent=_text(item.get("user_agent")) or user_agent,
             )
         )
     return reports
@@ -221,8 +213,7 @@ def _from_reporting_api(data: object, user_agent: str) -> list[CspReport]:
 def parse(body: bytes, *, content_type: str, user_agent: str = "") -> list[CspReport]:
     """Return the (unsaved) CSP reports in ``body``, or raise ``BadReport``.
 
-    ``application/json`` may carry either shape: an object is a ``report-uri`` report,
-    an array a ``report-to`` batch (whose other report types are skipped).
+    In ``application/json`` an object is a ``report-uri`` report, an array a ``report-to`` batch.
     """
     try:
         data = json.loads(body, parse_constant=_reject_constant)
@@ -233,6 +224,7 @@ def parse(body: bytes, *, content_type: str, user_agent: str = "") -> list[CspRe
         raise BadReport("The body is not valid JSON.") from None
     if _depth(data) > MAX_DEPTH:
         raise BadReport("The JSON is nested too deeply.")
+    user_agent = _text(user_agent)
     if content_type == CSP_REPORT or (content_type == JSON and not isinstance(data, list)):
         return _from_report_uri(data, user_agent)
     return _from_reporting_api(data, user_agent)
@@ -262,10 +254,9 @@ def page_host(url: str) -> str | None:
 
 
 def on_this_site(report: CspReport, request: HttpRequest) -> bool:
-    """Whether the report is about a page of the host (in ALLOWED_HOSTS) the request came to.
+    """Whether the report is about a page of the host (in ALLOWED_HOSTS) it was posted to.
 
-    Browsers post reports to the page's own host. Ports are not compared: behind a
-    proxy, the site's port need not be the address bar's.
+    Ports are not compared: behind a proxy, the site's port need not be the address bar's.
     """
     host = _host(request.get_host())
     return host is not None and page_host(report.document_uri) == host
@@ -297,8 +288,7 @@ def report(request: HttpRequest) -> HttpResponse:
     if content_type not in CONTENT_TYPES:
         return _refuse(415, f"Send CSP reports as {', '.join(CONTENT_TYPES)}.")
     too_large = f"A report body may have at most {MAX_BODY_BYTES} bytes."
-    # Before reading: a declared length over the cap is refused unread. Then
-    # read one byte more than allowed, in case the declaration was wrong.
+    # A declared length over the cap is refused unread; a wrong one reads one byte too many.
     if _declared_length(request) > MAX_BODY_BYTES:
         return _refuse(413, too_large)
     body = request.read(MAX_BODY_BYTES + 1)
@@ -314,12 +304,10 @@ def report(request: HttpRequest) -> HttpResponse:
     if len(ours) < len(reports):
         # Another site's pages (or a made-up one): nothing this site can fix.
         logger.info("Ignored %d CSP reports about other hosts.", len(reports) - len(ours))
-    reports = ours
-    if len(reports) > MAX_REPORTS_PER_REQUEST:
-        logger.info("CSP report batch of %d cut to %d.", len(reports), MAX_REPORTS_PER_REQUEST)
-        reports = reports[:MAX_REPORTS_PER_REQUEST]
-    if reports:
-        store(reports)
+    if len(ours) > MAX_REPORTS_PER_REQUEST:
+        logger.info("CSP report batch of %d cut to %d.", len(ours), MAX_REPORTS_PER_REQUEST)
+    if ours:
+        store(ours[:MAX_REPORTS_PER_REQUEST])
     return HttpResponse(status=204)
 
 
@@ -348,21 +336,19 @@ def _list_context() -> dict[str, Any]:
 
 def _page_context(request: HttpRequest) -> dict[str, Any]:
     report_url = reverse("django_six_demos_csp:report")
-    groups = reporting.endpoints()
     middleware_on = REPORTING_MIDDLEWARE in settings.MIDDLEWARE
     # What the middleware does in development over plain HTTP (see reporting.py).
     report_to_dropped = middleware_on and settings.DEBUG and not request.is_secure()
+    sends_header = middleware_on and not report_to_dropped
     return {
         **_list_context(),
         **demo_for(__name__).context(),
         "report_url": report_url,
         "report_absolute_url": request.build_absolute_uri(report_url),
         "reporting_directives": _reporting_directives(),
-        "reporting_header": (
-            reporting.header_value(request, groups)
-            if middleware_on and not report_to_dropped
-            else ""
-        ),
+        "reporting_header": reporting.header_value(request, reporting.endpoints())
+        if sends_header
+        else "",
         "report_to_dropped": report_to_dropped,
         "max_body_kib": MAX_BODY_BYTES // 1024,
         "max_per_request": MAX_REPORTS_PER_REQUEST,
@@ -386,11 +372,10 @@ def _staff_only(request: HttpRequest, action: str) -> HttpResponseBase | None:
 @vary_on_headers("HX-Request")
 def reports(request: HtmxHttpRequest) -> HttpResponseBase:
     """The reports received, newest first; htmx polls for ``reports.html#list``. Staff only."""
-    if (refusal := _staff_only(request, "read the violation reports")) is not None:
+    if refusal := _staff_only(request, "read the violation reports"):
         return refusal
-    # The partial's name is fixed here, never taken from the request.
     if request.htmx:
-        return TemplateResponse(request, f"{REPORTS_TEMPLATE}#list", _list_context())
+        return TemplateResponse(request, LIST_TEMPLATE, _list_context())
     return TemplateResponse(request, REPORTS_TEMPLATE, _page_context(request))
 
 
@@ -398,10 +383,10 @@ def reports(request: HtmxHttpRequest) -> HttpResponseBase:
 @vary_on_headers("HX-Request")
 def clear_reports(request: HtmxHttpRequest) -> HttpResponseBase:
     """Delete every stored report (staff only; CSRF-protected like any form)."""
-    if (refusal := _staff_only(request, "clear the violation reports")) is not None:
+    if refusal := _staff_only(request, "clear the violation reports"):
         return refusal
     deleted, _ = CspReport.objects.all().delete()
     logger.info("%s cleared %d CSP reports.", request.user, deleted)
     if request.htmx:
-        return TemplateResponse(request, f"{REPORTS_TEMPLATE}#list", _list_context())
+        return TemplateResponse(request, LIST_TEMPLATE, _list_context())
     return redirect("django_six_demos_csp:reports")

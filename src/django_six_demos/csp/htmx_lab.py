@@ -122,27 +122,19 @@ VARIANTS: Final[Mapping[str, Variant]] = {
 }
 
 
-@dataclass(frozen=True)
-class Fragment:
-    """A piece of HTML the lab's buttons swap in."""
-
-    address: str
-
-
 # The only fragments the fragment view renders, by the key in the URL.
-LAB_FRAGMENTS: Final[Mapping[str, Fragment]] = {
-    "plain": Fragment(f"{FRAGMENTS}#swapped"),
-    "with-script": Fragment(f"{FRAGMENTS}#with-script"),
+LAB_FRAGMENTS: Final[Mapping[str, str]] = {
+    "plain": f"{FRAGMENTS}#swapped",
+    "with-script": f"{FRAGMENTS}#with-script",
 }
-# How long the "slow fragment" buttons keep the request indicator on. The wait
-# happens in the browser (hx-swap's swap: delay, and htmx-lab-slow.js keeps the
-# indicator meanwhile): a view that sleeps would hold a server worker that long.
+# How long the "slow fragment" buttons keep the request indicator on. The wait happens in
+# the browser (hx-swap's swap: delay): a view that sleeps would hold a server worker.
 FRAGMENT_DELAY: Final = 0.6
 FRAGMENT_DELAY_MS: Final = round(FRAGMENT_DELAY * 1000)
+DELAYS: Final = {"fragment_delay": FRAGMENT_DELAY, "fragment_delay_ms": FRAGMENT_DELAY_MS}
 ECHO_LENGTH: Final = 100
 
-# Numbers each fragment, so that every swap is visible. Per process: a demo
-# only needs the number to change.
+# Numbers each fragment (per process), so that every swap is visible.
 _requests = itertools.count(1)
 
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
@@ -150,11 +142,7 @@ _CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 
 
 def indicator_rules() -> str:
-    """Return the ``.htmx-indicator`` rules of the package stylesheet, read from disk.
-
-    These replace the ``<style>`` htmx would inject; the lab page shows them as
-    they are in the file, so the page cannot drift from the stylesheet.
-    """
+    """Return the stylesheet's ``.htmx-indicator`` rules, which replace htmx's own ``<style>``."""
     path = finders.find(STYLESHEET)
     if not isinstance(path, str):
         return ""
@@ -171,16 +159,8 @@ def indicator_rules() -> str:
 @require_GET
 def htmx_lab(request: HttpRequest) -> TemplateResponse:
     """The lab: each strict alternative live, and the measured variants."""
-    return TemplateResponse(
-        request,
-        PAGE,
-        {
-            "variants": list(VARIANTS.values()),
-            "indicator_rules": indicator_rules(),
-            "fragment_delay": FRAGMENT_DELAY,
-            "fragment_delay_ms": FRAGMENT_DELAY_MS,
-        },
-    )
+    context = {"variants": list(VARIANTS.values()), "indicator_rules": indicator_rules(), **DELAYS}
+    return TemplateResponse(request, PAGE, context)
 
 
 @require_GET
@@ -190,34 +170,23 @@ def htmx_lab_variant(request: HttpRequest, variant: str) -> TemplateResponse:
     chosen = VARIANTS.get(variant)
     if chosen is None:
         raise Http404(f"No such variant; choose from {', '.join(VARIANTS)}.")
-    return TemplateResponse(
-        request,
-        chosen.template,
-        {
-            "variant": chosen,
-            "fragment_delay": FRAGMENT_DELAY,
-            "fragment_delay_ms": FRAGMENT_DELAY_MS,
-        },
-    )
+    return TemplateResponse(request, chosen.template, {"variant": chosen, **DELAYS})
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 def htmx_lab_fragment(request: HtmxHttpRequest, fragment: str) -> HttpResponse:
     """A fragment for htmx to swap in; a plain browser request goes to the lab page."""
-    chosen = LAB_FRAGMENTS.get(fragment)
-    if chosen is None:
+    address = LAB_FRAGMENTS.get(fragment)
+    if address is None:
         raise Http404(f"No such fragment; choose from {', '.join(LAB_FRAGMENTS)}.")
     if not request.htmx:
         return HttpResponseRedirect(reverse("django_six_demos_csp:htmx-lab"))
     stamp = timezone.now().strftime("%H:%M:%S.%f")[:-3]
-    return TemplateResponse(
-        request,
-        chosen.address,
-        {
-            "number": next(_requests),
-            "rendered_at": f"{stamp} UTC",
-            # Shown back as escaped text; long input is cut, not refused.
-            "echo": request.GET.get("q", "")[:ECHO_LENGTH],
-        },
-    )
+    context = {
+        "number": next(_requests),
+        "rendered_at": f"{stamp} UTC",
+        # Shown back as escaped text; long input is cut, not refused.
+        "echo": request.GET.get("q", "")[:ECHO_LENGTH],
+    }
+    return TemplateResponse(request, address, context)

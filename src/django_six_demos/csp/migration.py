@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
 from django_six_demos import compat, conf
+from django_six_demos.csp_policy import NONCE, Directives
 from django_six_demos.demo import demo_for
 from django_six_demos.settings_code import Code, imports, migration_page, python_literal
 
@@ -30,14 +31,14 @@ def site_policies() -> tuple[dict[str, Any], dict[str, Any] | None]:
 
 
 def csp_settings_for(
-    directives: compat.Directives | None = None,
+    directives: Directives | None = None,
     *,
-    report_only: compat.Directives | None = None,
+    report_only: Directives | None = None,
     core: bool,
 ) -> dict[str, Any]:
     """Return either stack's CSP settings on any line, the nonce as printable code.
 
-    >>> csp_settings_for({"script-src": [compat.NONCE]}, core=True)
+    >>> csp_settings_for({"script-src": [NONCE]}, core=True)
     {'SECURE_CSP': {'script-src': [CSP.NONCE]}}
     """
     if core:
@@ -52,7 +53,7 @@ def csp_settings_for(
             value = {
                 directive: sources
                 if isinstance(sources, bool)
-                else [nonce if source is compat.NONCE else source for source in sources]
+                else [nonce if source is NONCE else source for source in sources]
                 for directive, sources in policy.items()
             }
             result[name] = value if core else {"DIRECTIVES": value}
@@ -60,7 +61,7 @@ def csp_settings_for(
 
 
 def settings_code(
-    directives: compat.Directives, *, report_only: compat.Directives | None = None, core: bool
+    directives: Directives, *, report_only: Directives | None = None, core: bool
 ) -> str:
     """Return the CSP part of a ``settings.py`` for either stack (``core``: Django 6.0+)."""
     policy = csp_settings_for(directives, report_only=report_only, core=core)

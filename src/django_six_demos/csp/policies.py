@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from django_six_demos import compat
+from django_six_demos import csp_policy
 
 # Why each directive is in a policy (tests/csp/test_policies.py: none may lack one).
 REASONS: Final[Mapping[str, str]] = {
@@ -74,8 +74,7 @@ REASONS: Final[Mapping[str, str]] = {
     "sandbox": "Runs the page as if in a sandboxed iframe.",
 }
 
-# The data: image the twins and per-view pages show, or not: img-src 'self' refuses it.
-# An SVG with attributes only: no style, nothing to run.
+# The data: image (an SVG without style or script) that img-src 'self' refuses.
 PROBE_IMAGE: Final = (
     "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='220' height='44'%3E"
     "%3Crect width='220' height='44' rx='6' fill='%230c4b33'/%3E"
@@ -84,7 +83,7 @@ PROBE_IMAGE: Final = (
 )
 
 # The per-view extension: one view that also accepts data: images.
-EXTENDED: Final[Mapping[str, list[compat.Source]]] = {"img-src": ["data:"]}
+EXTENDED: Final[Mapping[str, list[csp_policy.Source]]] = {"img-src": ["data:"]}
 
 
 @dataclass(frozen=True)
@@ -98,14 +97,11 @@ class ExplainedDirective:
 
 def source_text(source: object) -> str:
     """Return ``source`` as a header spells it; the nonce as ``'nonce-…'``."""
-    return "'nonce-…'" if source is compat.NONCE else str(source)
+    return "'nonce-…'" if source is csp_policy.NONCE else str(source)
 
 
 def explain(directives: Mapping[str, Any]) -> list[ExplainedDirective]:
-    """Return each neutral directive with its sources and reason.
-
-    ``True``: a directive without sources; ``None`` or ``False``: not sent.
-    """
+    """Return each directive sent (not ``None`` or ``False``) with its sources and reason."""
     explained = []
     for name, sources in directives.items():
         if sources is None or sources is False:

@@ -37,13 +37,12 @@ def header_value(request: HttpRequest, groups: Mapping[str, str]) -> str:
     >>> header_value(request, {"csp": "/csp/report/"})
     'csp="https://example.com/csp/report/"'
     """
-    parts = []
-    for group, url in groups.items():
-        if _GROUP.match(group):
-            # iri_to_uri percent-encodes quotes, backslashes, controls and
-            # non-ASCII: what is left is a valid structured-field string.
-            parts.append(f'{group}="{iri_to_uri(request.build_absolute_uri(url))}"')
-    return ", ".join(parts)
+    # iri_to_uri percent-encodes quotes, backslashes, controls and non-ASCII: a valid sf-string.
+    return ", ".join(
+        f'{group}="{iri_to_uri(request.build_absolute_uri(url))}"'
+        for group, url in groups.items()
+        if _GROUP.match(group)
+    )
 
 
 def asks_for_reports(response: HttpResponseBase) -> bool:

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from django_six_demos import compat, csp_header
+from django_six_demos import compat, csp_header, csp_policy
 from django_six_demos.csp import policies
 from django_six_demos.demo import demo_for
 from django_six_demos.htmx import HtmxHttpRequest
@@ -31,9 +31,8 @@ INJECTED_ATTRIBUTES = f"{TEMPLATES}/injected_attributes.html"
 NAMESPACE: Final = "django_six_demos_csp:"
 
 # [sandbox-payloads]
-# The sandbox's hostile text. A constant of this module, never a database row:
-# a row is something a visitor can write, and a page must never trust it. Each
-# payload would set window.__sandboxRan if the browser ever ran it.
+# The sandbox's hostile text: a constant, never a database row (which a visitor can
+# write). Each payload would set window.__sandboxRan if the browser ever ran it.
 SANDBOX_TITLE: Final = "Injection sandbox: an abstract that carries scripts"
 SANDBOX_AUTHOR: Final = "Mallory"
 SANDBOX_ABSTRACT: Final = (
@@ -43,16 +42,13 @@ SANDBOX_ABSTRACT: Final = (
 )
 # [/sandbox-payloads]
 
-# [planted-attributes]
-# No script and no eval: attributes that htmx acts on when it processes the
-# page. Outside hx-disable it would POST, as soon as the page loads, with the
-# CSRF token that base.html's <body> hands to every htmx request. It names this
-# room's harmless endpoint; the real attack named the admin's "add user" form.
 PLANTED_URL_NAME: Final = f"{NAMESPACE}planted"
 
 
 def planted_payload() -> str:
     """Return the injected-attributes payload, aimed at this room's harmless endpoint."""
+    # No script and no eval: outside hx-disable htmx would POST on load, with the CSRF
+    # token of base.html's <body>. The real attack named the admin's "add user" form.
     return (
         f'<p class="planted" hx-post="{reverse(PLANTED_URL_NAME)}"\n'
         """   hx-vals='{"username": "mallory", "is_superuser": "on"}'\n"""
@@ -60,11 +56,8 @@ def planted_payload() -> str:
     )
 
 
-# [/planted-attributes]
-
-
 def deliberately_unescaped(which: str) -> SafeString:
-    """Return one of this module's payloads ("sandbox" or "planted") as HTML, to print unescaped.
+    """Return this module's payload "sandbox" or "planted" as HTML, to print unescaped.
 
     Only these constants, by name: never request or database text (tests/test_no_safe_on_data.py).
     """
@@ -74,8 +67,8 @@ def deliberately_unescaped(which: str) -> SafeString:
     return mark_safe(payloads[which]())
 
 
-def _context(**extra: Any) -> dict[str, Any]:
-    return {**demo_for(__name__).context(), **extra}
+def _render(request: HttpRequest, template: str, **extra: Any) -> TemplateResponse:
+    return TemplateResponse(request, template, {**demo_for(__name__).context(), **extra})
 
 
 @dataclass(frozen=True)
@@ -93,37 +86,28 @@ class Mode:
 def index(request: HttpRequest) -> TemplateResponse:
     """The policy explorer: the policy in force, each directive with its reason."""
     configured = compat.configured_policies()
-    modes = [
-        Mode(key, header, setting, policies.explain(policy), policies.reporting(policy))
-        for key, header, setting, policy in (
-            ("enforce", csp_header.ENFORCED, compat.CSP_SETTING, configured["enforce"]),
-            (
-                "report-only",
-                csp_header.REPORT_ONLY,
-                compat.CSP_REPORT_ONLY_SETTING,
-                configured["report-only"],
-            ),
-        )
-    ]
-    twins = [
-        {"mode": mode.key, "header": mode.header, "url": reverse(f"{NAMESPACE}twin-{url}")}
-        for mode, url in zip(modes, ("enforced", "report-only"), strict=True)
-    ]
-    return TemplateResponse(request, f"{TEMPLATES}/index.html", _context(modes=modes, twins=twins))
+    modes: list[Mode] = []
+    twins: list[dict[str, str]] = []
+    for key, header, setting, twin in (
+        ("enforce", csp_header.ENFORCED, compat.CSP_SETTING, "enforced"),
+        ("report-only", csp_header.REPORT_ONLY, compat.CSP_REPORT_ONLY_SETTING, "report-only"),
+    ):
+        explained = policies.explain(configured[key])
+        modes.append(Mode(key, header, setting, explained, policies.reporting(configured[key])))
+        twins.append({"mode": key, "header": header, "url": reverse(f"{NAMESPACE}twin-{twin}")})
+    return _render(request, f"{TEMPLATES}/index.html", modes=modes, twins=twins)
 
 
 def _twin(request: HttpRequest, *, report_only: bool) -> TemplateResponse:
     site_img_src = compat.configured_policies()["enforce"].get("img-src")
-    return TemplateResponse(
+    return _render(
         request,
         f"{TEMPLATES}/twin.html",
-        _context(
-            mode="report-only" if report_only else "enforce",
-            header=csp_header.REPORT_ONLY if report_only else csp_header.ENFORCED,
-            twin_url=reverse(f"{NAMESPACE}twin-{'enforced' if report_only else 'report-only'}"),
-            img_src=policies.explain({"img-src": site_img_src}),
-            probe_image=policies.PROBE_IMAGE,
-        ),
+        mode="report-only" if report_only else "enforce",
+        header=csp_header.REPORT_ONLY if report_only else csp_header.ENFORCED,
+        twin_url=reverse(f"{NAMESPACE}twin-{'enforced' if report_only else 'report-only'}"),
+        img_src=policies.explain({"img-src": site_img_src}),
+        probe_image=policies.PROBE_IMAGE,
     )
 
 
@@ -146,15 +130,13 @@ def twin_report_only(request: HttpRequest) -> TemplateResponse:
 def extended(request: HttpRequest) -> TemplateResponse:
     """A page whose policy is the site's plus one source: data: images."""
     site = compat.configured_policies()["enforce"]
-    extended_img_src = compat.merge_directives(site, policies.EXTENDED)["img-src"]
-    return TemplateResponse(
+    extended_img_src = csp_policy.merge_directives(site, policies.EXTENDED)["img-src"]
+    return _render(
         request,
         f"{TEMPLATES}/per_view.html",
-        _context(
-            site_img_src=policies.explain({"img-src": site.get("img-src")}),
-            extended_img_src=policies.explain({"img-src": extended_img_src}),
-            probe_image=policies.PROBE_IMAGE,
-        ),
+        site_img_src=policies.explain({"img-src": site.get("img-src")}),
+        extended_img_src=policies.explain({"img-src": extended_img_src}),
+        probe_image=policies.PROBE_IMAGE,
     )
 
 
@@ -162,43 +144,42 @@ def extended(request: HttpRequest) -> TemplateResponse:
 @compat.csp_disable()
 def disabled(request: HttpRequest) -> TemplateResponse:
     """A page served without any Content-Security-Policy header."""
-    return TemplateResponse(
-        request, f"{TEMPLATES}/disabled.html", _context(probe_image=policies.PROBE_IMAGE)
-    )
+    return _render(request, f"{TEMPLATES}/disabled.html", probe_image=policies.PROBE_IMAGE)
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 def sandbox(request: HtmxHttpRequest) -> TemplateResponse:
     """Script payloads, printed unescaped: the policy stops them (htmx: the ``payload`` partial)."""
-    context = _context(
+    reporting = [
+        destination
+        for policy in compat.configured_policies().values()
+        for destination in policies.reporting(policy)
+    ]
+    # The partial's name is fixed here, never taken from the request.
+    return _render(
+        request,
+        f"{SANDBOX}#payload" if request.htmx else SANDBOX,
         title=SANDBOX_TITLE,
         author=SANDBOX_AUTHOR,
         abstract=SANDBOX_ABSTRACT,
         payload=deliberately_unescaped("sandbox"),
-        reporting=[
-            destination
-            for policy in compat.configured_policies().values()
-            for destination in policies.reporting(policy)
-        ],
+        reporting=reporting,
     )
-    # The partial's name is fixed here, never taken from the request.
-    template = f"{SANDBOX}#payload" if request.htmx else SANDBOX
-    return TemplateResponse(request, template, context)
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 def injected_attributes(request: HtmxHttpRequest) -> TemplateResponse:
     """Injected hx-* attributes, which no policy stops, held inert by hx-disable."""
-    context = _context(
+    # The partial's name is fixed here, never taken from the request.
+    return _render(
+        request,
+        f"{INJECTED_ATTRIBUTES}#planted" if request.htmx else INJECTED_ATTRIBUTES,
         payload_text=planted_payload(),
         payload=deliberately_unescaped("planted"),
         planted_url=reverse(PLANTED_URL_NAME),
     )
-    # The partial's name is fixed here, never taken from the request.
-    template = f"{INJECTED_ATTRIBUTES}#planted" if request.htmx else INJECTED_ATTRIBUTES
-    return TemplateResponse(request, template, context)
 
 
 @require_POST
@@ -254,11 +235,9 @@ def header_notes() -> list[HeaderNote]:
 def headers(request: HttpRequest) -> TemplateResponse:
     """The other security headers: what each does, and what the settings ask for."""
     frame_ancestors = compat.configured_policies()["enforce"].get("frame-ancestors") or []
-    return TemplateResponse(
+    return _render(
         request,
         f"{TEMPLATES}/headers.html",
-        _context(
-            notes=header_notes(),
-            frame_ancestors=" ".join(policies.source_text(s) for s in frame_ancestors),
-        ),
+        notes=header_notes(),
+        frame_ancestors=" ".join(policies.source_text(s) for s in frame_ancestors),
     )

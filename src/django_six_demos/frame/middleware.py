@@ -53,19 +53,15 @@ class DemoFrameMiddleware:
         duration = perf_counter() - start
 
         swap = request.headers.get("HX-Request") == "true" and _is_demo_view(request)
-        body = _html(response)
-        if swap:
-            inspection = inspect_response(
-                request, response, body=body or "", queries=queries.count, duration=duration
-            )
-            response[INSPECTION_HEADER] = inspection.to_json()
+        body = _html(response) or ""
+        if not swap and (INSPECTOR_START not in body or INSPECTOR_END not in body):
             return response
-        if body is None or INSPECTOR_START not in body or INSPECTOR_END not in body:
-            return response
-
         inspection = inspect_response(
             request, response, body=body, queries=queries.count, duration=duration
         )
+        if swap:
+            response[INSPECTION_HEADER] = inspection.to_json()
+            return response
         html = render_to_string("django_six_demos/frame/inspector.html", {"inspection": inspection})
         before, rest = body.split(INSPECTOR_START, 1)
         _, after = rest.split(INSPECTOR_END, 1)

@@ -43,7 +43,6 @@ def highlight(code: str, language: str) -> SafeString:
 
 def highlight_css() -> str:
     """Return the stylesheet for ``highlight()``'s classes, light and dark."""
-    # get_style_defs is untyped in types-pygments.
     light = HtmlFormatter(style="friendly").get_style_defs(".source-code")  # type: ignore[no-untyped-call]
     dark = HtmlFormatter(style="monokai").get_style_defs(".source-code")  # type: ignore[no-untyped-call]
     return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
@@ -84,8 +83,7 @@ def view_for(request: HttpRequest) -> Any:
 
 def file_version(filename: str) -> tuple[int, int, int, int] | None:
     """Return what changes whenever ``filename``'s content does, or None if it is gone."""
-    # The inode changes when an editor saves by rename; the ctime cannot be set
-    # back as ``touch -d`` and ``rsync -t`` set the mtime.
+    # The inode changes on a save by rename; unlike the mtime, ``touch -d`` cannot set the ctime.
     try:
         stat = os.stat(filename)
     except OSError:

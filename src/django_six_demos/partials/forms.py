@@ -8,21 +8,14 @@ from django import forms
 
 from django_six_demos.conference.models import Talk
 
-# Sort keys the explorer accepts, mapped to ORM orderings: an allowlist, so a
-# request can never order by an arbitrary field.
-SORTS: Final[dict[str, tuple[str, ...]]] = {
-    "title": ("title", "pk"),
-    "-title": ("-title", "-pk"),
-    "speaker": ("speaker__name", "title", "pk"),
-    "duration": ("duration", "title", "pk"),
-    "-duration": ("-duration", "title", "pk"),
-}
-SORT_LABELS: Final = {
-    "title": "Title A-Z",
-    "-title": "Title Z-A",
-    "speaker": "Speaker",
-    "duration": "Shortest first",
-    "-duration": "Longest first",
+# Sort keys the explorer accepts, with their labels and ORM orderings: an allowlist,
+# so a request can never order by an arbitrary field.
+SORTS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
+    "title": ("Title A-Z", ("title", "pk")),
+    "-title": ("Title Z-A", ("-title", "-pk")),
+    "speaker": ("Speaker", ("speaker__name", "title", "pk")),
+    "duration": ("Shortest first", ("duration", "title", "pk")),
+    "-duration": ("Longest first", ("-duration", "title", "pk")),
 }
 
 
@@ -39,7 +32,9 @@ class ExplorerForm(forms.Form):
     )
     track = forms.ChoiceField(required=False, choices=[("", "All tracks"), *Talk.Track.choices])
     level = forms.ChoiceField(required=False, choices=[("", "All levels"), *Talk.Level.choices])
-    sort = forms.ChoiceField(required=False, choices=list(SORT_LABELS.items()))
+    sort = forms.ChoiceField(
+        required=False, choices=[(key, label) for key, (label, _) in SORTS.items()]
+    )
 
     def filters(self) -> dict[str, Any]:
         """Return the valid values only: a bad field is reported, not applied."""

@@ -1,7 +1,7 @@
 """Template partials with htmx: ``{% partialdef %}`` and ``"page.html#name"`` (Django 6.0).
-https://docs.djangoproject.com/en/6.0/ref/templates/language/#template-partials
 
 One view, one template: a page gets the whole explorer, htmx only its ``results`` partial.
+https://docs.djangoproject.com/en/6.0/ref/templates/language/#template-partials
 """
 
 from __future__ import annotations
@@ -19,11 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 from django.views.generic import ListView
 
 from django_six_demos import limits
-from django_six_demos.conference.access import (
-    may_change,
-    readable_speakers,
-    readable_talks,
-)
+from django_six_demos.conference.access import may_change, readable_speakers, readable_talks
 from django_six_demos.conference.models import Speaker, Talk
 from django_six_demos.demo import demo_for
 from django_six_demos.htmx import HtmxHttpRequest
@@ -38,10 +34,7 @@ TITLE_EDIT_RATE: Final = limits.Rate(per_user="10/m", per_ip="100/h")
 
 
 def visible_talks(request: HttpRequest) -> QuerySet[Talk]:
-    """The talks this visitor may read, with their speakers: the only source of talks here.
-
-    The search runs inside it, so it never matches an abstract the visitor may not read.
-    """
+    """The talks this visitor may read, with speakers: the only source of talks (and search) here."""
     return readable_talks(request.user).select_related("speaker")
 
 
@@ -57,7 +50,7 @@ def _talks(request: HttpRequest, filters: dict[str, Any]) -> QuerySet[Talk]:
         talks = talks.filter(track=track)
     if level := filters.get("level"):
         talks = talks.filter(level=level)
-    return talks.order_by(*SORTS[filters.get("sort") or "title"])
+    return talks.order_by(*SORTS[filters.get("sort") or "title"][1])
 
 
 @require_GET
@@ -96,36 +89,20 @@ def edit_title(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "You can edit only your own talks' titles.", content_type="text/plain"
         )
     if request.method == "GET":
-        form = TitleForm(instance=talk)
-        return TemplateResponse(
-            request, f"{EXPLORER}#row", {"talk": talk, "form": form, "editing": True}
-        )
+        context = {"talk": talk, "form": TitleForm(instance=talk), "editing": True}
+        return TemplateResponse(request, f"{EXPLORER}#row", context)
     form = TitleForm(request.POST, instance=talk)
     if not form.is_valid():
         # 422: the htmx config in base.html swaps it, so the errors show in place.
         context = {"talk": visible_talks(request).get(pk=pk), "form": form, "editing": True}
         return TemplateResponse(request, f"{EXPLORER}#row", context, status=422)
     # Only saves count against the limits: fixing a rejected title is free.
-    if refusal := _over_the_edit_limit(request):
+    if refusal := limits.over_limit(request, "partials-title-edit", TITLE_EDIT_RATE, "title edits"):
         return refusal
     form.save()
     edits = request.session[EDITS_SESSION_KEY] = request.session.get(EDITS_SESSION_KEY, 0) + 1
     # The saved row, plus the page's edit counter out of band (hx-swap-oob).
     return TemplateResponse(request, f"{EXPLORER}#row-saved", {"talk": talk, "edits": edits})
-
-
-def _over_the_edit_limit(request: HttpRequest) -> HttpResponse | None:
-    """Count one saved title; past either limit, the 429 to answer instead."""
-    waits = [
-        wait
-        for key, rate in (("user", TITLE_EDIT_RATE.per_user), ("ip", TITLE_EDIT_RATE.per_ip))
-        if (wait := limits.limited_for(request, "partials-title-edit", key, rate)) is not None
-    ]
-    if not waits:
-        return None
-    seconds = max(waits)
-    message = f"Too many title edits: try again in {seconds} s."
-    return limits.refused(request, message, status=429, retry_after=seconds)
 
 
 @require_GET

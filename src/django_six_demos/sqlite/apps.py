@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from django_six_demos import compat
-from django_six_demos.demo import DemoConfig, Source, package
+from django_six_demos.demo import DemoConfig, Source, package, release_series
 
 
 class SqliteDemoConfig(DemoConfig):
@@ -24,7 +23,5 @@ class SqliteDemoConfig(DemoConfig):
     extra_apps = ("django_tasks_db",)
 
     def sources(self) -> list[Source]:
-        engine = Source(
-            "Database engine", "SQLite", compat.release_series(sqlite3.sqlite_version), False
-        )
+        engine = Source("Database engine", "SQLite", release_series(sqlite3.sqlite_version), False)
         return [package("Production settings", "dj-lite"), engine]

@@ -12,11 +12,11 @@ import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 MANIFEST_SUFFIX: Final = ".json"
 
@@ -61,8 +61,7 @@ class Manifest:
         if not path.is_file():
             return None
         try:
-            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-            return cls(**data)
+            return cls(**json.loads(path.read_text(encoding="utf-8")))
         except (ValueError, TypeError) as error:
             raise BackupError(f"{path.name} is not a backup manifest: {error}") from error
 
@@ -91,26 +90,18 @@ def _quote(name: str) -> str:
 
 def table_counts(connection: sqlite3.Connection) -> dict[str, int]:
     """Each table's row count (SQLite's internal tables excluded)."""
-    names = [
-        name
-        for (name,) in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' "
-            "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        )
-    ]
+    names = connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' "
+        "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    ).fetchall()
     return {
         name: connection.execute(f"SELECT count(*) FROM {_quote(name)}").fetchone()[0]
-        for name in names
+        for (name,) in names
     }
 
 
-@contextlib.contextmanager
-def _open(path: Path, *, timeout: float = 20.0) -> Iterator[sqlite3.Connection]:
-    connection = sqlite3.connect(path, timeout=timeout, isolation_level=None)
-    try:
-        yield connection
-    finally:
-        connection.close()
+def _open(path: Path, timeout: float = 20.0) -> contextlib.closing[sqlite3.Connection]:
+    return contextlib.closing(sqlite3.connect(path, timeout=timeout, isolation_level=None))
 
 
 def remove_database(path: Path) -> None:

@@ -16,7 +16,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Final
@@ -33,6 +34,17 @@ _BUCKET_GROWTH: Final = math.log(1.05)
 _PROGRESS_EVERY: Final = 0.25  # seconds, from each child
 _PAYLOAD: Final = "x" * 100
 _READY_TIMEOUT: Final = 60.0
+_COUNTER: Final = "SELECT n FROM totals WHERE id = 1"
+SCHEMA: Final = """
+CREATE TABLE totals (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+INSERT INTO totals (id, n) VALUES (1, 0);
+CREATE TABLE rows (
+    id INTEGER PRIMARY KEY,
+    writer INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    payload TEXT NOT NULL
+);
+"""
 
 
 @dataclass(frozen=True)
@@ -41,10 +53,10 @@ class Variant:
 
     name: str
     label: str
-    init_command: str  # run once per connection, like Django's OPTIONS["init_command"]
-    begin: str
-    timeout: float  # seconds, Python's sqlite3 timeout
     summary: str
+    init_command: str = ""  # run once per connection, like Django's OPTIONS["init_command"]
+    begin: str = "BEGIN"
+    timeout: float = 5.0  # seconds, Python's sqlite3 timeout
 
 
 def variants() -> dict[str, Variant]:
@@ -52,56 +64,36 @@ def variants() -> dict[str, Variant]:
     from django_six_demos.sqlite.database import sqlite_database
 
     options = sqlite_database(Path("scratch"))["OPTIONS"]
-    mode = str(options["transaction_mode"]).upper()
+    mode, timeout = str(options["transaction_mode"]).upper(), float(options["timeout"])
+    deferred = "deferred transactions, timeout 5 s"
+    wal = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    production = f"WAL, synchronous=NORMAL, {mode} transactions, timeout {timeout:g} s"
     return {
-        "defaults": Variant(
-            "defaults",
-            "Django's defaults",
-            "",
-            "BEGIN",
-            5.0,
-            "rollback journal, synchronous=FULL, deferred transactions, timeout 5 s",
-        ),
-        "wal": Variant(
-            "wal",
-            "WAL alone",
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            "BEGIN",
-            5.0,
-            "WAL, synchronous=NORMAL, still deferred transactions, timeout 5 s",
-        ),
-        "production": Variant(
-            "production",
-            "Production settings",
-            str(options["init_command"]),
-            f"BEGIN {mode}",
-            float(options["timeout"]),
-            f"sqlite_database(): WAL, synchronous=NORMAL, {mode} transactions, "
-            f"timeout {float(options['timeout']):g} s",
-        ),
+        variant.name: variant
+        for variant in (
+            Variant(
+                "defaults", "Django's defaults", f"rollback journal, synchronous=FULL, {deferred}"
+            ),
+            Variant("wal", "WAL alone", f"WAL, synchronous=NORMAL, still {deferred}", wal),
+            Variant(
+                "production",
+                "Production settings",
+                f"sqlite_database(): {production}",
+                str(options["init_command"]),
+                f"BEGIN {mode}",
+                timeout,
+            ),
+        )
     }
 
 
-def configure(connection: sqlite3.Connection, variant: Variant) -> None:
-    """Run ``variant``'s init command on ``connection``, as Django's backend does."""
+def connect(path: Path, variant: Variant) -> sqlite3.Connection:
+    """Open ``path`` in autocommit and run ``variant``'s init command, as Django's backend does."""
+    connection = sqlite3.connect(path, timeout=variant.timeout, isolation_level=None)
     for statement in variant.init_command.split(";"):
         if statement := statement.strip():
             connection.execute(statement).fetchall()
-
-
-def connect(path: Path, variant: Variant) -> sqlite3.Connection:
-    """Open ``path`` configured like ``variant``, in autocommit (explicit BEGIN)."""
-    connection = sqlite3.connect(path, timeout=variant.timeout, isolation_level=None)
-    configure(connection, variant)
     return connection
-
-
-def is_lock_error(error: sqlite3.OperationalError) -> bool:
-    """Whether ``error`` is SQLite's "database is locked" (SQLITE_BUSY)."""
-    return "locked" in str(error).lower()
-
-
-# -- Latency histogram -----------------------------------------------------------
 
 
 def bucket(seconds: float) -> int:
@@ -114,8 +106,7 @@ def percentile(histogram: dict[int, int], fraction: float) -> float | None:
     total = sum(histogram.values())
     if not total:
         return None
-    rank = max(1, math.ceil(fraction * total))
-    seen = 0
+    rank, seen = max(1, math.ceil(fraction * total)), 0
     for key in sorted(histogram):
         seen += histogram[key]
         if seen >= rank:
@@ -123,7 +114,7 @@ def percentile(histogram: dict[int, int], fraction: float) -> float | None:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-# -- The child processes ------------------------------------------------------------
+# -- The child processes: JSON lines on stdout, "go START END" on stdin ----------------
 
 
 def _emit(stream: IO[str], kind: str, **data: Any) -> None:
@@ -131,89 +122,59 @@ def _emit(stream: IO[str], kind: str, **data: Any) -> None:
     stream.flush()
 
 
-def _wait_for_go(stdin: IO[str]) -> tuple[float, float]:
-    line = stdin.readline().split()
-    if len(line) != 3 or line[0] != "go":
-        raise SystemExit(0)  # the parent gave up before the start
-    return float(line[1]), float(line[2])
-
-
-def _write_loop(
-    connection: sqlite3.Connection, variant: Variant, writer: int, stdout: IO[str], end: float
-) -> dict[str, Any]:
-    commits = locked = other = 0
-    first_other = ""
-    histogram: dict[int, int] = {}
-    next_progress = time.monotonic() + _PROGRESS_EVERY
-    while time.time() < end:
-        started = time.perf_counter()
-        try:
-            connection.execute(variant.begin)
-            # Read, then write: a deferred transaction cannot wait for the lock here.
-            (total,) = connection.execute("SELECT n FROM totals WHERE id = 1").fetchone()
-            connection.execute("UPDATE totals SET n = ? WHERE id = 1", (total + 1,))
-            connection.execute(
-                "INSERT INTO rows (writer, seq, payload) VALUES (?, ?, ?)",
-                (writer, commits, _PAYLOAD),
-            )
-            connection.execute("COMMIT")
-        except sqlite3.OperationalError as error:
-            if connection.in_transaction:
-                with contextlib.suppress(sqlite3.OperationalError):
-                    connection.execute("ROLLBACK")
-            if is_lock_error(error):
-                locked += 1
-            else:
-                other += 1
-                first_other = first_other or str(error)
-        else:
-            commits += 1
-            key = bucket(time.perf_counter() - started)
-            histogram[key] = histogram.get(key, 0) + 1
-        if time.monotonic() >= next_progress:
-            _emit(stdout, "progress", commits=commits, locked=locked, reads=0)
-            next_progress += _PROGRESS_EVERY
-    return {
-        "commits": commits,
-        "locked": locked,
-        "other_errors": other,
-        "first_other_error": first_other,
-        "histogram": {str(k): v for k, v in histogram.items()},
-    }
-
-
-def _read_loop(connection: sqlite3.Connection, stdout: IO[str], end: float) -> dict[str, Any]:
-    reads = errors = 0
-    next_progress = time.monotonic() + _PROGRESS_EVERY
-    while time.time() < end:
-        try:
-            connection.execute("SELECT n FROM totals WHERE id = 1").fetchone()
-            connection.execute("SELECT max(id) FROM rows").fetchone()
-        except sqlite3.OperationalError:
-            errors += 1
-        else:
-            reads += 1
-        if time.monotonic() >= next_progress:
-            _emit(stdout, "progress", commits=0, locked=0, reads=reads)
-            next_progress += _PROGRESS_EVERY
-    return {"reads": reads, "read_errors": errors}
+def _write(connection: sqlite3.Connection, variant: Variant, writer: int, seq: int) -> None:
+    connection.execute(variant.begin)
+    # Read, then write: a deferred transaction cannot wait for the lock here.
+    (total,) = connection.execute(_COUNTER).fetchone()
+    connection.execute("UPDATE totals SET n = ? WHERE id = 1", (total + 1,))
+    connection.execute(
+        "INSERT INTO rows (writer, seq, payload) VALUES (?, ?, ?)", (writer, seq, _PAYLOAD)
+    )
+    connection.execute("COMMIT")
 
 
 def child_main(spec: dict[str, Any], stdin: IO[str], stdout: IO[str]) -> None:
     """Run the writer or reader ``spec``, talking JSON lines to the parent."""
-    variant = Variant(**spec["variant"])
+    variant, writer = Variant(**spec["variant"]), spec["role"] == "writer"
+    counts = dict.fromkeys(("commits", "locked", "other_errors", "reads", "read_errors"), 0)
+    histogram: Counter[str] = Counter()
+    first_other = ""
     with contextlib.closing(connect(Path(spec["path"]), variant)) as connection:
         _emit(stdout, "ready")
-        start, end = _wait_for_go(stdin)
-        time.sleep(max(0.0, start - time.time()))
-        if spec["role"] == "writer":
-            result = _write_loop(connection, variant, spec["id"], stdout, end)
-        else:
-            result = _read_loop(connection, stdout, end)
-        _emit(stdout, "done", finished=time.time(), **result)
-
-
-# -- The parent ---------------------------------------------------------------------
+        go = stdin.readline().split()
+        if len(go) != 3 or go[0] != "go":
+            raise SystemExit(0)  # the parent gave up before the start
+        end = float(go[2])
+        time.sleep(max(0.0, float(go[1]) - time.time()))
+        next_progress = time.monotonic() + _PROGRESS_EVERY
+        while time.time() < end:
+            started = time.perf_counter()
+            try:
+                if writer:
+                    _write(connection, variant, spec["id"], counts["commits"])
+                else:
+                    connection.execute(_COUNTER).fetchone()
+                    connection.execute("SELECT max(id) FROM rows").fetchone()
+            except sqlite3.OperationalError as error:
+                if connection.in_transaction:
+                    with contextlib.suppress(sqlite3.OperationalError):
+                        connection.execute("ROLLBACK")
+                if not writer:
+                    counts["read_errors"] += 1
+                elif "locked" in str(error).lower():  # SQLITE_BUSY
+                    counts["locked"] += 1
+                else:
+                    counts["other_errors"] += 1
+                    first_other = first_other or str(error)
+            else:
+                counts["commits" if writer else "reads"] += 1
+                if writer:
+                    histogram[str(bucket(time.perf_counter() - started))] += 1
+            if time.monotonic() >= next_progress:
+                _emit(stdout, "progress", **counts)
+                next_progress += _PROGRESS_EVERY
+        extra = {"finished": time.time(), "first_other_error": first_other, "histogram": histogram}
+        _emit(stdout, "done", **counts, **extra)
 
 
 @dataclass
@@ -276,39 +237,16 @@ class VariantResult:
 
     @property
     def clean(self) -> bool:
-        """No lock error, no other error, nothing lost, no lost update."""
-        return (
-            self.locked == 0
-            and self.other_errors == 0
-            and self.lost_rows == 0
-            and self.unacknowledged_rows == 0
-            and self.counter == self.commits
-        )
+        errors = (self.locked, self.other_errors, self.lost_rows, self.unacknowledged_rows)
+        return not any(errors) and self.counter == self.commits
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            **asdict(self),
-            "commits_per_second": self.commits_per_second,
-            "reads_per_second": self.reads_per_second,
-            "lock_error_rate": self.lock_error_rate,
-            "clean": self.clean,
-        }
+        computed = ("commits_per_second", "reads_per_second", "lock_error_rate", "clean")
+        return asdict(self) | {name: getattr(self, name) for name in computed}
 
 
 class ContentionError(RuntimeError):
     """A writer or reader process failed: the run measured nothing."""
-
-
-SCHEMA: Final = """
-CREATE TABLE totals (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);
-INSERT INTO totals (id, n) VALUES (1, 0);
-CREATE TABLE rows (
-    id INTEGER PRIMARY KEY,
-    writer INTEGER NOT NULL,
-    seq INTEGER NOT NULL,
-    payload TEXT NOT NULL
-);
-"""
 
 
 def _prepare(path: Path, variant: Variant) -> dict[str, str]:
@@ -338,7 +276,7 @@ class _Child:
             env=env,
         )
         self.ready = threading.Event()
-        self.progress: dict[str, Any] = {"commits": 0, "locked": 0, "reads": 0}
+        self.progress: dict[str, Any] = {}
         self.done: dict[str, Any] | None = None
         self.stderr = ""  # whatever the process printed that is not a message
         self._thread = threading.Thread(target=self._read, daemon=True)
@@ -384,26 +322,33 @@ class _Child:
 def _count_rows(path: Path, variant: Variant) -> tuple[dict[int, int], int]:
     with contextlib.closing(connect(path, variant)) as connection:
         found = dict(connection.execute("SELECT writer, count(*) FROM rows GROUP BY writer"))
-        (counter,) = connection.execute("SELECT n FROM totals WHERE id = 1").fetchone()
+        (counter,) = connection.execute(_COUNTER).fetchone()
     return found, counter
 
 
-def run_variant(
+def _run_variant(
     variant: Variant,
-    *,
-    writers: int,
-    readers: int = 0,
-    seconds: float,
     directory: Path,
-    on_progress: Callable[[Progress], None] | None = None,
-    progress_every: float = 1.0,
+    writers: int,
+    readers: int,
+    seconds: float,
+    on_progress: Callable[[Progress], None] | None,
+    progress_every: float,
 ) -> VariantResult:
-    """Run ``writers`` (and ``readers``) processes for ``seconds`` on a fresh scratch file."""
     path = directory / f"contention-{variant.name}.sqlite3"
     effective = _prepare(path, variant)
     base = {"path": str(path), "variant": asdict(variant)}
     children = [_Child({**base, "role": "writer", "id": i}) for i in range(writers)]
     children += [_Child({**base, "role": "reader", "id": i}) for i in range(readers)]
+
+    def report(elapsed: float) -> None:
+        if on_progress is not None:
+            totals = {
+                key: sum(int(child.progress.get(key, 0)) for child in children)
+                for key in ("commits", "locked", "reads")
+            }
+            on_progress(Progress(variant.name, max(0.0, elapsed), seconds, **totals))
+
     start = time.time()
     try:
         for child in children:
@@ -421,9 +366,9 @@ def run_variant(
                 any(child.process.poll() is None for child in children) and time.time() < deadline
             ):
                 time.sleep(0.05)
-                if on_progress is not None and time.monotonic() >= next_report:
+                if time.monotonic() >= next_report:
                     next_report += progress_every
-                    on_progress(_progress(variant, children, time.time() - start, seconds))
+                    report(time.time() - start)
     finally:
         for child in children:
             child.finish(timeout=5)
@@ -433,68 +378,38 @@ def run_variant(
             f"{len(failed)} of {len(children)} processes of the {variant.name!r} run failed "
             f"(exit {failed[0].process.returncode}): {failed[0].stderr.strip()[-500:]}"
         )
-    if on_progress is not None:
-        on_progress(_progress(variant, children, seconds, seconds))
+    report(seconds)
     found, counter = _count_rows(path, variant)
     remove_database(path)
-    return _result(variant, children, found, counter, writers, start, effective)
-
-
-def _progress(
-    variant: Variant, children: Iterable[_Child], elapsed: float, seconds: float
-) -> Progress:
-    totals = {
-        key: sum(int(child.progress.get(key, 0)) for child in children)
-        for key in ("commits", "locked", "reads")
-    }
-    return Progress(variant.name, max(0.0, elapsed), seconds, **totals)
-
-
-def _result(
-    variant: Variant,
-    children: Sequence[_Child],
-    found: dict[int, int],
-    counter: int,
-    writers: int,
-    start: float,
-    effective: dict[str, str],
-) -> VariantResult:
     finals = [child.done for child in children if child.done is not None]
-
-    def total(key: str) -> int:
-        return sum(int(final.get(key, 0)) for final in finals)
-
-    histogram: dict[int, int] = {}
+    histogram: Counter[int] = Counter()
     for final in finals:
-        for key, count in final.get("histogram", {}).items():
-            histogram[int(key)] = histogram.get(int(key), 0) + count
+        histogram.update({int(key): count for key, count in final["histogram"].items()})
     # Writers come first; writer i inserted its rows with writer = i.
     acknowledged = {i: int(final["commits"]) for i, final in enumerate(finals[:writers])}
-    lost = sum(max(0, acknowledged[i] - found.get(i, 0)) for i in acknowledged)
-    unacknowledged = sum(max(0, found.get(i, 0) - acknowledged[i]) for i in acknowledged)
-    unacknowledged += sum(count for i, count in found.items() if i not in acknowledged)
-    p50, p99 = percentile(histogram, 0.50), percentile(histogram, 0.99)
-    first_other = next((f["first_other_error"] for f in finals if f.get("first_other_error")), "")
+    p50, p99 = (percentile(histogram, fraction) for fraction in (0.50, 0.99))
     return VariantResult(
         name=variant.name,
         label=variant.label,
         summary=variant.summary,
         writers=writers,
-        readers=len(finals) - writers,
+        readers=readers,
         seconds=max(float(final["finished"]) for final in finals) - start,
         commits=sum(acknowledged.values()),
-        locked=total("locked"),
-        other_errors=total("other_errors"),
-        first_other_error=first_other,
+        locked=sum(final["locked"] for final in finals),
+        other_errors=sum(final["other_errors"] for final in finals),
+        first_other_error=next(
+            (f["first_other_error"] for f in finals if f["first_other_error"]), ""
+        ),
         p50_ms=None if p50 is None else round(p50 * 1000, 3),
         p99_ms=None if p99 is None else round(p99 * 1000, 3),
         expected_rows=sum(acknowledged.values()),
         found_rows=sum(found.values()),
-        lost_rows=lost,
-        unacknowledged_rows=unacknowledged,
+        lost_rows=sum(max(0, n - found.get(i, 0)) for i, n in acknowledged.items()),
+        unacknowledged_rows=sum(max(0, n - acknowledged.get(i, 0)) for i, n in found.items()),
         counter=counter,
-        reads=total("reads"),
-        read_errors=total("read_errors"),
+        reads=sum(final["reads"] for final in finals),
+        read_errors=sum(final["read_errors"] for final in finals),
         effective=effective,
     )
 
@@ -508,8 +423,7 @@ def validate(*, writers: int, readers: int, seconds: float, names: Sequence[str]
         problems.append(f"readers must be 0 to {MAX_READERS}, not {readers}")
     if not (math.isfinite(seconds) and 0 < seconds <= MAX_SECONDS):
         problems.append(f"seconds must be above 0 and at most {MAX_SECONDS:g}, not {seconds}")
-    unknown = [name for name in names if name not in VARIANT_NAMES]
-    if unknown:
+    if unknown := [name for name in names if name not in VARIANT_NAMES]:
         problems.append(f"unknown variants {unknown}; choose from {list(VARIANT_NAMES)}")
     if not names:
         problems.append("name at least one variant")
@@ -526,31 +440,18 @@ def run(
     on_progress: Callable[[Progress], None] | None = None,
     progress_every: float = 1.0,
 ) -> list[VariantResult]:
-    """Run each named variant in turn on a fresh scratch database; return the results.
-
-    ``directory`` (a temporary one by default) should be on the disk to measure.
-    """
-    problems = validate(writers=writers, readers=readers, seconds=seconds, names=names)
-    if problems:
+    """Run each named variant on a fresh scratch file in ``directory``, on the disk to measure."""
+    if problems := validate(writers=writers, readers=readers, seconds=seconds, names=names):
         raise ValueError("; ".join(problems))
-    all_variants = variants()
-    if directory is not None:
+    known = variants()
+    with contextlib.ExitStack() as stack:
+        if directory is None:
+            prefix = "django-six-demos-contention-"
+            directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=prefix)))
         directory.mkdir(parents=True, exist_ok=True)
-    scratch_directory = (
-        contextlib.nullcontext(str(directory))
-        if directory is not None
-        else tempfile.TemporaryDirectory(prefix="django-six-demos-contention-")
-    )
-    with scratch_directory as scratch:
         return [
-            run_variant(
-                all_variants[name],
-                writers=writers,
-                readers=readers,
-                seconds=seconds,
-                directory=Path(scratch),
-                on_progress=on_progress,
-                progress_every=progress_every,
+            _run_variant(
+                known[name], directory, writers, readers, seconds, on_progress, progress_every
             )
             for name in names
         ]

@@ -7,7 +7,7 @@ setting back from a running connection, so a misconfiguration shows.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -23,7 +23,6 @@ TIMEOUT: Final = 20
 # Opening a WAL connection and running its PRAGMAs is not free: keep connections.
 CONN_MAX_AGE: Final = 600
 
-SQLITE_ENGINE: Final = "django.db.backends.sqlite3"
 # A live value SQLite does not report (in-memory databases skip some PRAGMAs).
 NOT_APPLICABLE: Final = "n/a"
 
@@ -54,32 +53,8 @@ _PRAGMA = re.compile(r"^\s*PRAGMA\s+(\w+)\s*=\s*(.+?)\s*$", re.IGNORECASE)
 
 def init_pragmas(init_command: str) -> dict[str, str]:
     """The ``PRAGMA name=value`` statements of an ``init_command``, split on ";" as Django does."""
-    pragmas: dict[str, str] = {}
-    for statement in init_command.split(";"):
-        if match := _PRAGMA.match(statement):
-            pragmas[match[1].lower()] = match[2]
-    return pragmas
-
-
-# How SQLite reports enumerated PRAGMAs (numbers) and how we name them.
-_SYNCHRONOUS = {"0": "OFF", "1": "NORMAL", "2": "FULL", "3": "EXTRA"}
-_TEMP_STORE = {"0": "DEFAULT", "1": "FILE", "2": "MEMORY"}
-
-
-def _named(names: Mapping[str, str]) -> Callable[[str], str]:
-    def normalise(value: str) -> str:
-        value = str(value).strip().upper()
-        return names.get(value, value)
-
-    return normalise
-
-
-def _upper(value: str) -> str:
-    return str(value).strip().upper()
-
-
-def _integer(value: str) -> str:
-    return str(int(str(value).strip()))
+    matches = (_PRAGMA.match(statement) for statement in init_command.split(";"))
+    return {match[1].lower(): match[2] for match in matches if match}
 
 
 @dataclass(frozen=True)
@@ -88,9 +63,19 @@ class Setting:
 
     name: str
     django_default: str  # with only ENGINE and NAME in DATABASES
-    normalise: Callable[[str], str]
-    pragma: str | None = None  # None for a setting Django holds itself
+    pragma: bool = True  # False for a setting Django holds itself
     unit: str = ""
+    names: tuple[str, ...] = ()  # an enumerated PRAGMA's names, by the number SQLite reports
+
+    def normalise(self, value: object) -> str:
+        """``value`` as the page compares it: upper case, a number, or an enumeration's name."""
+        if value is None:
+            return "None"  # CONN_MAX_AGE=None: connections kept for good
+        text = str(value).strip().upper()
+        if text.lstrip("+-").isdigit():
+            number = int(text)
+            return self.names[number] if 0 <= number < len(self.names) else str(number)
+        return text
 
     def display(self, value: str) -> str:
         """``value`` with the setting's unit, e.g. ``"20000 ms"``."""
@@ -100,15 +85,15 @@ class Setting:
 
 
 SETTINGS: Final = (
-    Setting("journal_mode", "DELETE", _upper, pragma="journal_mode"),
-    Setting("synchronous", "FULL", _named(_SYNCHRONOUS), pragma="synchronous"),
-    Setting("transaction_mode", "DEFERRED", _upper),
-    Setting("busy_timeout", "5000", _integer, pragma="busy_timeout", unit="ms"),
-    Setting("temp_store", "DEFAULT", _named(_TEMP_STORE), pragma="temp_store"),
-    Setting("mmap_size", "0", _integer, pragma="mmap_size", unit="bytes"),
-    Setting("journal_size_limit", "-1", _integer, pragma="journal_size_limit", unit="bytes"),
-    Setting("cache_size", "-2000", _integer, pragma="cache_size"),
-    Setting("CONN_MAX_AGE", "0", _integer, unit="s"),
+    Setting("journal_mode", "DELETE"),
+    Setting("synchronous", "FULL", names=("OFF", "NORMAL", "FULL", "EXTRA")),
+    Setting("transaction_mode", "DEFERRED", pragma=False),
+    Setting("busy_timeout", "5000", unit="ms"),
+    Setting("temp_store", "DEFAULT", names=("DEFAULT", "FILE", "MEMORY")),
+    Setting("mmap_size", "0", unit="bytes"),
+    Setting("journal_size_limit", "-1", unit="bytes"),
+    Setting("cache_size", "-2000"),
+    Setting("CONN_MAX_AGE", "0", pragma=False, unit="s"),
 )
 SETTINGS_BY_NAME: Final = {setting.name: setting for setting in SETTINGS}
 
@@ -122,16 +107,10 @@ def configured_values(config: Mapping[str, Any]) -> dict[str, str]:
         "busy_timeout": round(float(options.get("timeout", 5)) * 1000),
         "CONN_MAX_AGE": config.get("CONN_MAX_AGE", 0),
     }
-    values: dict[str, str] = {}
-    for setting in SETTINGS:
-        value = asked.get(setting.name)
-        if value is None and setting.name == "CONN_MAX_AGE":
-            values[setting.name] = "None"  # persistent connections
-        elif value is None:
-            values[setting.name] = setting.django_default
-        else:
-            values[setting.name] = setting.normalise(str(value))
-    return values
+    return {
+        s.name: s.normalise(asked[s.name]) if s.name in asked else s.django_default
+        for s in SETTINGS
+    }
 
 
 def recommended_values() -> dict[str, str]:
@@ -168,28 +147,24 @@ def live_values(connection: BaseDatabaseWrapper) -> dict[str, str]:
     """Read each of ``SETTINGS`` from an SQLite ``connection``: PRAGMAs, or what Django holds."""
     values: dict[str, str] = {}
     with connection.cursor() as cursor:
-        for setting in SETTINGS:
-            if setting.pragma is None:
-                continue
-            cursor.execute(f"PRAGMA {setting.pragma}")
+        for setting in (setting for setting in SETTINGS if setting.pragma):
+            cursor.execute(f"PRAGMA {setting.name}")
             row = cursor.fetchone()
             # An in-memory database answers some PRAGMAs (mmap_size) with no row.
-            values[setting.name] = NOT_APPLICABLE if row is None else setting.normalise(str(row[0]))
-    # Set by the backend when it reads OPTIONS (Django 5.1+); None = DEFERRED.
-    transaction_mode = getattr(connection, "transaction_mode", None) or "DEFERRED"
-    values["transaction_mode"] = _upper(transaction_mode)
-    max_age = connection.settings_dict.get("CONN_MAX_AGE", 0)
-    values["CONN_MAX_AGE"] = "None" if max_age is None else _integer(str(max_age))
-    return values
+            values[setting.name] = NOT_APPLICABLE if row is None else setting.normalise(row[0])
+    held = {
+        # Set by the backend when it connects (Django 5.1+); None = DEFERRED.
+        "transaction_mode": getattr(connection, "transaction_mode", None) or "DEFERRED",
+        "CONN_MAX_AGE": connection.settings_dict.get("CONN_MAX_AGE", 0),
+    }
+    return values | {name: SETTINGS_BY_NAME[name].normalise(value) for name, value in held.items()}
 
 
-def live_settings(connection: BaseDatabaseWrapper) -> list[LiveSetting]:
-    """Each of ``SETTINGS`` with our recommended value and ``connection``'s."""
+def live_settings(connection: BaseDatabaseWrapper | None) -> list[LiveSetting]:
+    """Each of ``SETTINGS`` with our recommended value and ``connection``'s ("" without one)."""
     recommended = recommended_values()
-    live = live_values(connection)
-    return [
-        LiveSetting(setting, recommended[setting.name], live[setting.name]) for setting in SETTINGS
-    ]
+    live = live_values(connection) if connection is not None else {}
+    return [LiveSetting(s, recommended[s.name], live.get(s.name, "")) for s in SETTINGS]
 
 
 def is_memory_database(name: str | Path) -> bool:
@@ -200,12 +175,7 @@ def is_memory_database(name: str | Path) -> bool:
 
 def database_file(connection: BaseDatabaseWrapper) -> Path | None:
     """The file of an SQLite connection, or None (in memory, or not SQLite)."""
-    if connection.vendor != "sqlite":
+    name = str(connection.settings_dict.get("NAME") or "")
+    if connection.vendor != "sqlite" or is_memory_database(name):
         return None
-    name = connection.settings_dict.get("NAME") or ""
-    if is_memory_database(name):
-        return None
-    text = str(name)
-    if text.startswith("file:"):
-        text = text.removeprefix("file:").split("?", 1)[0]
-    return Path(text)
+    return Path(name.removeprefix("file:").split("?", 1)[0] if name.startswith("file:") else name)

@@ -50,13 +50,16 @@ class ContentionRun(models.Model):
     @classmethod
     def active(cls) -> ContentionRun | None:
         """The run queued or running now, if any (lost runs excepted)."""
-        return (
-            cls.objects.filter(
-                status__in=[cls.Status.QUEUED, cls.Status.RUNNING],
-                created_at__gte=timezone.now() - ACTIVE_FOR,
-            )
-            .order_by("-created_at", "-pk")
-            .first()
+        return cls.objects.filter(
+            status__in=[cls.Status.QUEUED, cls.Status.RUNNING],
+            created_at__gte=timezone.now() - ACTIVE_FOR,
+        ).first()
+
+    @classmethod
+    def fail(cls, pk: int, error: str) -> None:
+        """Mark run ``pk`` failed with ``error``, unless it has finished."""
+        cls.objects.filter(pk=pk, status__in=[cls.Status.QUEUED, cls.Status.RUNNING]).update(
+            status=cls.Status.FAILED, error=error[:2000], finished_at=timezone.now()
         )
 
     @classmethod
@@ -71,5 +74,4 @@ class ContentionRun(models.Model):
     def prune(cls, keep: int = KEEP_RUNS) -> int:
         """Delete all but the newest ``keep`` runs; return how many went."""
         newest = list(cls.objects.values_list("pk", flat=True)[:keep])
-        deleted, _ = cls.objects.exclude(pk__in=newest).delete()
-        return deleted
+        return cls.objects.exclude(pk__in=newest).delete()[0]

@@ -20,14 +20,10 @@ class TaskQueueRouter:
     app_label: str = QUEUE_APP_LABEL
     database: str = QUEUE_DATABASE
 
-    def _route(self, model: type[Model]) -> str | None:
+    def db_for_read(self, model: type[Model], **hints: Any) -> str | None:
         return self.database if model._meta.app_label == self.app_label else None
 
-    def db_for_read(self, model: type[Model], **hints: Any) -> str | None:
-        return self._route(model)
-
-    def db_for_write(self, model: type[Model], **hints: Any) -> str | None:
-        return self._route(model)
+    db_for_write = db_for_read
 
     def allow_relation(self, obj1: Model, obj2: Model, **hints: Any) -> bool | None:
         return None  # nothing in the queue points at the site's tables

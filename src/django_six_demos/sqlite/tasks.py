@@ -44,11 +44,7 @@ def run_contention_lab(run_id: int) -> dict[str, Any]:
             progress_every=PROGRESS_EVERY,
         )
     except Exception as error:
-        ContentionRun.objects.filter(pk=run_id).update(
-            status=ContentionRun.Status.FAILED,
-            error=f"{type(error).__name__}: {error}"[:2000],
-            finished_at=timezone.now(),
-        )
+        ContentionRun.fail(run_id, f"{type(error).__name__}: {error}")
         raise  # the task fails too, with the traceback in its result
     ContentionRun.objects.filter(pk=run_id).update(
         status=ContentionRun.Status.DONE,

@@ -47,6 +47,13 @@ LAB_COOL_DOWN: Final = timedelta(minutes=2)
 CHART_LABEL_WIDTH: Final = 150
 CHART_BAR_MAX: Final = 240
 CHART_ROW: Final = 28
+RESULT_CELLS: Final = {
+    **dict.fromkeys(("commits", "locked", "other_errors"), "{:,}"),
+    **dict.fromkeys(("expected_rows", "found_rows", "lost_rows"), "{:,}"),
+    **dict.fromkeys(("commits_per_second", "reads_per_second"), "{:,.0f}"),
+    **dict.fromkeys(("p50_ms", "p99_ms"), "{:,.2f}"),
+    "lock_error_rate": "{:.0%}",
+}
 
 
 @dataclass(frozen=True)
@@ -86,11 +93,7 @@ def index(request: HttpRequest) -> TemplateResponse:
     """The settings page: each setting, Django's default, ours, why, and the live value."""
     connection = connections[DEFAULT_DB_ALIAS]
     site = site_database(connection)
-    if site.is_sqlite:
-        rows = database.live_settings(connection)
-    else:  # nothing to query: the recommendation alone
-        recommended = database.recommended_values()
-        rows = [database.LiveSetting(s, recommended[s.name], "") for s in database.SETTINGS]
+    rows = database.live_settings(connection if site.is_sqlite else None)
     context = {
         **demo_for(__name__).context(),
         "database": site,
@@ -99,9 +102,6 @@ def index(request: HttpRequest) -> TemplateResponse:
         "queue_database": _queue_database(),
     }
     return TemplateResponse(request, SETTINGS_PAGE, context)
-
-
-# -- The contention lab ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -133,57 +133,42 @@ class Chart:
 
 def charts(variants: list[dict[str, Any]]) -> list[Chart]:
     """Bar charts of commits/s and lock errors, laid out for inline SVG."""
-    specs = (
-        ("Commits per second (more is better)", "commits_per_second", "{:,.0f}/s"),
-        ('"database is locked" errors (fewer is better)', "locked", "{:,}"),
-    )
+    # Class names from the known variants only, never from stored text.
+    classes = {name: f"lab-bar lab-bar-{name}" for name in contention.VARIANT_NAMES}
     result = []
-    for title, key, text in specs:
+    for title, key, text in (
+        ("Commits per second (more is better)", "commits_per_second", "{:,.0f}/s"),
+        ('"database is locked" errors (fewer is better)', "locked", "{:,.0f}"),
+    ):
         values = [float(variant.get(key) or 0) for variant in variants]
         top = max(values, default=0) or 1
-        bars = []
-        for i, (variant, value) in enumerate(zip(variants, values, strict=True)):
-            name = str(variant.get("name", ""))
-            bars.append(
-                Bar(
-                    label=str(variant.get("label", "")),
-                    value=text.format(value if key != "locked" else int(value)),
-                    y=2 + i * CHART_ROW,
-                    width=round(value / top * CHART_BAR_MAX),
-                    # Class names from the known variants only, never from stored text.
-                    css_class=f"lab-bar lab-bar-{name}"
-                    if name in contention.VARIANT_NAMES
-                    else "lab-bar",
-                )
+        bars = [
+            Bar(
+                label=str(variant.get("label", "")),
+                value=text.format(value),
+                y=2 + i * CHART_ROW,
+                width=round(value / top * CHART_BAR_MAX),
+                css_class=classes.get(str(variant.get("name")), "lab-bar"),
             )
+            for i, (variant, value) in enumerate(zip(variants, values, strict=True))
+        ]
         result.append(Chart(title, bars))
     return result
 
 
 def result_rows(variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The results table's cells, formatted."""
-    counts = ("commits", "locked", "other_errors", "expected_rows", "found_rows", "lost_rows")
-    rows = []
-    for variant in variants:
-        row: dict[str, Any] = {key: variant.get(key) for key in ("name", "label", "summary")}
-        row |= {key: f"{variant.get(key, 0):,}" for key in counts}
-        row |= {
-            key: f"{variant.get(key, 0):,.0f}" for key in ("commits_per_second", "reads_per_second")
+    """The results table's cells, formatted ("–" for a missing value)."""
+    return [
+        {
+            **{key: variant.get(key) for key in ("name", "label", "summary")},
+            **{
+                key: "–" if variant.get(key) is None else text.format(variant[key])
+                for key, text in RESULT_CELLS.items()
+            },
+            "clean": bool(variant.get("clean")),
         }
-        row |= {
-            key: "–" if variant.get(key) is None else f"{variant[key]:,.2f}"
-            for key in ("p50_ms", "p99_ms")
-        }
-        row["lock_error_rate"] = f"{variant.get('lock_error_rate', 0):.0%}"
-        row["clean"] = bool(variant.get("clean"))
-        rows.append(row)
-    return rows
-
-
-def _fail(run_id: int, error: str) -> None:
-    ContentionRun.objects.filter(
-        pk=run_id, status__in=[ContentionRun.Status.QUEUED, ContentionRun.Status.RUNNING]
-    ).update(status=ContentionRun.Status.FAILED, error=error[:2000], finished_at=timezone.now())
+        for variant in variants
+    ]
 
 
 def _sync_with_task(run: ContentionRun) -> None:
@@ -204,7 +189,7 @@ def _sync_with_task(run: ContentionRun) -> None:
         return
     if result.status == compat.TaskResultStatus.FAILED:
         cause = result.errors[-1].exception_class_path if result.errors else "unknown"
-        _fail(run.pk, f"The background task failed ({cause}).")
+        ContentionRun.fail(run.pk, f"The background task failed ({cause}).")
         run.refresh_from_db()
 
 
@@ -263,7 +248,9 @@ def _enqueue(run_id: int) -> None:
     except Exception as error:
         # A misconfigured backend must not leave the run waiting for ever.
         logger.exception("Could not enqueue contention run %s", run_id)
-        _fail(run_id, f"The task could not be enqueued: {type(error).__name__}: {error}")
+        ContentionRun.fail(
+            run_id, f"The task could not be enqueued: {type(error).__name__}: {error}"
+        )
         return
     ContentionRun.objects.filter(pk=run_id).update(task_id=str(result.id))
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from django_six_demos import compat, limits
@@ -36,8 +36,7 @@ KEEP_EXPORTS: Final = MAX_READY_PER_QUEUE + 5
 KEEP_RESULTS: Final = 100
 # The slow export's pauses add up to this at most, whatever the number of talks.
 MAX_TOTAL_DELAY: Final = timedelta(seconds=10)
-# PostgreSQL advisory lock that serialises this room's check-then-enqueue
-# blocks; any constant 64-bit number unlikely to clash with a host project's.
+# PostgreSQL advisory lock key: any 64-bit number unlikely to clash with a host project's.
 ENQUEUE_LOCK_KEY: Final = 0x6A6F_6E71_7565_7565
 
 
@@ -74,12 +73,8 @@ def queue_load(queue_name: str, *, task_path: str | None = None) -> QueueLoad | 
         if task_path is not None:
             rows = rows.filter(task_path=task_path)
         ready, running = compat.TaskResultStatus.READY, compat.TaskResultStatus.RUNNING
-        counts = dict(
-            rows.filter(status__in=[ready, running])
-            .values_list("status")
-            .annotate(count=Count("pk"))
-            .order_by()
-        )
+        by_status = rows.filter(status__in=[ready, running]).values_list("status")
+        counts = dict(by_status.annotate(count=Count("pk")).order_by())
         return QueueLoad(counts.get(ready, 0), counts.get(running, 0))
     if is_rq_backend(backend):
         import django_rq
@@ -119,25 +114,17 @@ def check(
     load = queue_load(task.queue_name)
     if load is not None and load.ready >= MAX_READY_PER_QUEUE:
         message = (
-            f"The {task.queue_name} queue already has {load.ready} tasks waiting for a worker, "
-            f"the most this demo allows: nothing was enqueued. "
-            f"Try again in {RETRY_AFTER_SECONDS} s."
+            f"The {task.queue_name} queue already has {load.ready} tasks waiting for a worker, the "
+            f"most this demo allows: nothing was enqueued. Try again in {RETRY_AFTER_SECONDS} s."
         )
         return limits.refused(request, message, status=503, retry_after=RETRY_AFTER_SECONDS)
     return None
 
 
-def room_task_paths() -> list[str]:
-    """The module paths of this room's tasks: the rows :func:`prune_results` may delete."""
-    from django_six_demos.tasks import tasks
-
-    room_tasks = (
-        tasks.send_acceptance_emails,
-        tasks.build_schedule_export,
-        tasks.fail_on_demand,
-        tasks.report_attempt,
-    )
-    return [task.module_path for task in room_tasks]
+def _keep_newest(rows: QuerySet[Any], keep: int, by: str = "-created_at") -> int:
+    """Delete all ``rows`` but the newest ``keep``; return how many went."""
+    deleted: int = rows.exclude(pk__in=rows.order_by(by, "-pk").values("pk")[:keep]).delete()[0]
+    return deleted
 
 
 def prune_results() -> int:
@@ -145,30 +132,19 @@ def prune_results() -> int:
 
     Like django-tasks-db's ``prune_db_task_results`` but by count; RQ expires results itself.
     """
-    old_reruns = Rerun.objects.order_by("-created_at", "-pk").values("pk")[KEEP_RESULTS:]
-    Rerun.objects.filter(pk__in=old_reruns).delete()
-    backend = default_backend()
-    if not is_database_backend(backend):
+    from django_six_demos.tasks import tasks
+
+    _keep_newest(Rerun.objects.all(), KEEP_RESULTS)
+    if not is_database_backend(backend := default_backend()):
         return 0
+    room_tasks: list[Task[Any, Any]] = [tasks.send_acceptance_emails, tasks.build_schedule_export]
+    room_tasks += [tasks.fail_on_demand, tasks.report_attempt]
     finished = DBTaskResult.objects.finished().filter(
-        backend_name=backend.alias, task_path__in=room_task_paths()
+        backend_name=backend.alias, task_path__in=[task.module_path for task in room_tasks]
     )
-    old = finished.order_by("-finished_at", "-pk").values("pk")[KEEP_RESULTS:]
-    deleted: int = DBTaskResult.objects.filter(pk__in=old).delete()[0]
-    return deleted
+    return _keep_newest(finished, KEEP_RESULTS, by="-finished_at")
 
 
 def prune_exports() -> int:
     """Delete every ScheduleExport but the newest KEEP_EXPORTS; return how many."""
-    newest = ScheduleExport.objects.order_by("-created_at", "-pk").values("pk")[:KEEP_EXPORTS]
-    deleted: int = ScheduleExport.objects.exclude(pk__in=newest).delete()[0]
-    return deleted
-
-
-def describe() -> dict[str, Any]:
-    """The caps, for the room page."""
-    return {
-        "max_ready_per_queue": MAX_READY_PER_QUEUE,
-        "keep_exports": KEEP_EXPORTS,
-        "keep_results": KEEP_RESULTS,
-    }
+    return _keep_newest(ScheduleExport.objects.all(), KEEP_EXPORTS)

@@ -10,8 +10,7 @@ from django import forms
 from django_six_demos.tasks.caps import MAX_TOTAL_DELAY
 from django_six_demos.tasks.models import ScheduleExport
 
-# How the emails form hands its travel grant to the task.
-AS_JSON: Final = "json"
+AS_JSON: Final = "json"  # how the emails form hands its travel grant to the task
 AS_CLEANED: Final = "cleaned"
 # A plausible grant, not any number typed into mail from the conference's address.
 MAX_TRAVEL_GRANT: Final = Decimal("1500.00")

@@ -34,8 +34,7 @@ class ScheduleExport(models.Model):
 
     @property
     def content_type(self) -> str:
-        kind = "calendar" if self.format == self.Format.ICS else "csv"
-        return f"text/{kind}; charset=utf-8"
+        return f"text/{'calendar' if self.format == self.Format.ICS else 'csv'}; charset=utf-8"
 
     @property
     def is_ready(self) -> bool:

@@ -32,10 +32,7 @@ _IDEMPOTENT: set[str] = set()  # module paths of the tasks safe to run twice
 
 
 def idempotent(task: TaskT) -> TaskT:
-    """Mark ``task`` as safe to run more than once, so the reaper re-enqueues a lost run.
-
-    Apply it above ``@task``; it returns the task unchanged.
-    """
+    """Mark ``task`` (put above ``@task``) safe to run twice: the reaper re-enqueues lost runs."""
     _IDEMPOTENT.add(task.module_path)
     return task
 
@@ -60,6 +57,12 @@ class ReapedTask:
     rerun: bool  # whether a new copy is (in a dry run, would be) enqueued
     reason: str = ""  # why not
     new_id: str | None = None
+
+    @property
+    def outcome(self) -> str:
+        if self.new_id:
+            return f"re-enqueued as {self.new_id}"
+        return "would re-enqueue it" if self.rerun else f"not re-enqueued: {self.reason}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,26 +103,15 @@ def reap_lost_tasks(
     if not isinstance(backend, DatabaseBackend):
         raise ValueError(f"Backend {backend_alias!r} is not django-tasks-db's DatabaseBackend")
     cutoff = (now or timezone.now()) - older_than
-
     using = router.db_for_write(DBTaskResult)
-    reaped: list[tuple[ReapedTask, DBTaskResult[Any, Any]]] = []
     # The worker's claim transaction (EXCLUSIVE on SQLite): no row finishes between read and write.
     with exclusive_transaction(using):
-        lost = (
-            DBTaskResult.objects.using(using)
-            .filter(
-                status=TaskResultStatus.RUNNING,
-                backend_name=backend_alias,
-                started_at__lt=cutoff,
-            )
-            .order_by("started_at")
-        )
+        rows = DBTaskResult.objects.using(using).filter(status=TaskResultStatus.RUNNING)
+        lost = rows.filter(backend_name=backend_alias, started_at__lt=cutoff).order_by("started_at")
         if connections[using].features.has_select_for_update_skip_locked:
             # A row locked by someone else is being finished right now: skip it.
             lost = lost.select_for_update(skip_locked=True)
-        for row in lost:
-            reaped.append((_reap(row, dry_run=dry_run), row))
-
+        reaped = [(_reap(row, dry_run=dry_run), row) for row in lost]
     if not dry_run:
         for _, row in reaped:
             _send_task_finished(backend, row)
@@ -143,9 +135,11 @@ def _reap(row: DBTaskResult[Any, Any], *, dry_run: bool) -> ReapedTask:
         reason=reason,
         new_id=new_id,
     )
-    if not dry_run:
-        # django-tasks-db's own failure record, as for any task that raised.
-        row.set_failed(WorkerLost(_message(found)))
+    if not dry_run:  # django-tasks-db's own failure record, as for any task that raised
+        worker = found.worker_ids[-1] if found.worker_ids else "unknown"
+        since = found.started_at.isoformat()
+        message = f"worker lost: the task was RUNNING since {since} (worker {worker})"
+        row.set_failed(WorkerLost(f"{message} and no worker finished it; {found.outcome}"))
     return found
 
 
@@ -171,17 +165,6 @@ def _rerunnable_task(row: DBTaskResult[Any, Any]) -> tuple[Task[Any, Any] | None
         return None, f"cannot be re-enqueued ({error})"
 
 
-def _message(found: ReapedTask) -> str:
-    worker = found.worker_ids[-1] if found.worker_ids else "unknown"
-    message = (
-        f"worker lost: the task was RUNNING since {found.started_at.isoformat()} "
-        f"(worker {worker}) and no worker finished it"
-    )
-    if found.new_id:
-        return f"{message}; re-enqueued as {found.new_id}"
-    return f"{message}; not re-enqueued: {found.reason}"
-
-
 def _send_task_finished(backend: BaseTaskBackend, row: DBTaskResult[Any, Any]) -> None:
     """Send ``task_finished`` as the worker does for a failed task."""
     from django.core.exceptions import SuspiciousOperation
@@ -189,8 +172,7 @@ def _send_task_finished(backend: BaseTaskBackend, row: DBTaskResult[Any, Any]) -
 
     from django_six_demos.compat import InvalidTask
 
-    try:
-        # Rebuilds the task: impossible for an unknown path or a retired queue.
+    try:  # rebuilds the task: impossible for an unknown path or a retired queue
         result = row.task_result
     except (ImportError, SuspiciousOperation, InvalidTask):
         return
@@ -201,23 +183,16 @@ def iter_lines(report: ReapReport, *, verbosity: int = 1) -> Iterator[str]:
     """Yield the human-readable lines the management commands print for ``report``."""
     verb = "Would fail" if report.dry_run else "Failed"
     for found in report.tasks:
-        if found.new_id:
-            then = f"re-enqueued as {found.new_id}"
-        elif found.rerun:
-            then = "would re-enqueue it"
-        else:
-            then = f"not re-enqueued: {found.reason}"
-        yield f"{verb} {found.id} {found.task_path} (worker lost); {then}"
+        yield f"{verb} {found.id} {found.task_path} (worker lost); {found.outcome}"
         if verbosity >= 2:
             workers = ", ".join(found.worker_ids) or "none"
             yield f"    started {found.started_at.isoformat()}, worker ids: {workers}"
-    count = len(report.tasks)
-    if not count:
+    if not (count := len(report.tasks)):
         yield f"No lost tasks (none RUNNING since before {report.cutoff.isoformat()})."
+        return
+    reruns = sum(1 for t in report.tasks if t.rerun)
+    tasks = f"{count} lost task{'s' if count != 1 else ''}"
+    if report.dry_run:
+        yield f"Dry run: would reap {tasks} ({reruns} to re-enqueue)."
     else:
-        reruns = sum(1 for t in report.tasks if t.rerun)
-        tasks = f"{count} lost task{'s' if count != 1 else ''}"
-        if report.dry_run:
-            yield f"Dry run: would reap {tasks} ({reruns} to re-enqueue)."
-        else:
-            yield f"Reaped {tasks} ({reruns} re-enqueued)."
+        yield f"Reaped {tasks} ({reruns} re-enqueued)."

@@ -29,15 +29,11 @@ from django_six_demos.tasks.reaper import idempotent
 if TYPE_CHECKING:
     from django_six_demos.compat import TaskContext
 
-# A speaker without a user's address gets one under .example (RFC 2606): demo
-# mail never reaches a real person.
+# For a speaker without a user's address (RFC 2606): demo mail never reaches a real person.
 DERIVED_EMAIL_DOMAIN: Final = "speakers.example"
 
 PROGRESS_EVERY: Final = 10  # talks between two progress writes
 MAX_DELAY_MS: Final = 1000  # the slow export's pause per talk, at most
-
-
-# -- Acceptance emails ---------------------------------------------------------
 
 
 def speaker_email(speaker: Speaker) -> str:
@@ -47,7 +43,7 @@ def speaker_email(speaker: Speaker) -> str:
     return f"{speaker.slug}@{DERIVED_EMAIL_DOMAIN}"
 
 
-def _acceptance_message(speaker: Speaker, talks: list[Talk], grant: Decimal | None) -> EmailMessage:
+def _acceptance_message(speaker: Speaker, talks: list[Talk], grant: str | None) -> EmailMessage:
     count = len(talks)
     lines = [
         f"Dear {speaker.name},",
@@ -59,7 +55,7 @@ def _acceptance_message(speaker: Speaker, talks: list[Talk], grant: Decimal | No
         "",
     ]
     if grant is not None:
-        lines += [f"You will receive a travel grant of EUR {grant:.2f}.", ""]
+        lines += [f"You will receive a travel grant of EUR {grant}.", ""]
     lines += ["See you at the conference!", "The programme committee"]
     # Arguments after the first four by keyword: Django 6.0 deprecated positional ones.
     return EmailMessage(
@@ -77,17 +73,12 @@ def send_acceptance_emails(
 
     ``travel_grant`` is a decimal *string*: ``enqueue()`` refuses a ``Decimal`` (not JSON).
     """
-    grant = Decimal(travel_grant) if travel_grant is not None else None
-    talks = Talk.objects.filter(status=Talk.Status.ACCEPTED)
+    grant = None if travel_grant is None else f"{Decimal(travel_grant):.2f}"
+    talks = Talk.objects.filter(status=Talk.Status.ACCEPTED).select_related("speaker__user")
     if speaker_id is not None:
         talks = talks.filter(speaker_id=speaker_id)
-    talks = talks.select_related("speaker__user").order_by(
-        "speaker__name", "speaker__pk", "title", "pk"
-    )
-    by_speaker = [
-        (speaker, list(group))
-        for speaker, group in itertools.groupby(talks, key=lambda t: t.speaker)
-    ]
+    talks = talks.order_by("speaker__name", "speaker__pk", "title", "pk")
+    by_speaker = [(s, list(group)) for s, group in itertools.groupby(talks, lambda t: t.speaker)]
     messages = [_acceptance_message(speaker, group, grant) for speaker, group in by_speaker]
     # One connection for every message (one SMTP session, not one per email).
     sent = compat.mail_connection().send_messages(messages) if messages else 0
@@ -96,11 +87,9 @@ def send_acceptance_emails(
         "emails": sent,
         "talks": sum(len(group) for _, group in by_speaker),
         "derived_addresses": sum(a.endswith(f"@{DERIVED_EMAIL_DOMAIN}") for a in recipients),
-        "travel_grant": None if grant is None else f"{grant:.2f}",
+        "travel_grant": grant,
     }
 
-
-# -- Schedule export -----------------------------------------------------------
 
 # Talks have no times: the export lays them out back to back, one room per track.
 CONFERENCE_START: Final = datetime(2026, 10, 5, 9, 0, tzinfo=dt_timezone.utc)
@@ -117,28 +106,23 @@ class Slot(NamedTuple):
 
 def accepted_talks() -> list[Talk]:
     """Return the accepted talks, with their speakers, in schedule order."""
-    return list(
-        Talk.objects.filter(status=Talk.Status.ACCEPTED)
-        .select_related("speaker")
-        .order_by("track", "title", "pk")
-    )
+    talks = Talk.objects.filter(status=Talk.Status.ACCEPTED).select_related("speaker")
+    return list(talks.order_by("track", "title", "pk"))
 
 
 def schedule(talks: Iterable[Talk]) -> list[Slot]:
     """Lay ``talks`` out from CONFERENCE_START: a room per track, days end at DAY_END."""
     rooms = dict(Talk.Track.choices)
     slots = []
-    for track, in_track in itertools.groupby(
-        sorted(talks, key=lambda t: t.track), lambda t: t.track
-    ):
+    by_track = sorted(talks, key=lambda t: t.track)
+    for track, in_track in itertools.groupby(by_track, lambda t: t.track):
         start = CONFERENCE_START
         for talk in sorted(in_track, key=lambda t: (t.title, t.pk)):
             end = start + timedelta(minutes=talk.duration)
             if end.timetz() > DAY_END or end.date() != start.date():
                 # The talk would run past the end of the day: next morning.
-                start = datetime.combine(
-                    start.date() + timedelta(days=1), CONFERENCE_START.timetz()
-                )
+                next_day = start.date() + timedelta(days=1)
+                start = datetime.combine(next_day, CONFERENCE_START.timetz())
                 end = start + timedelta(minutes=talk.duration)
             slots.append(Slot(talk, rooms.get(track, track), start, end))
             start = end + CHANGEOVER
@@ -161,27 +145,16 @@ def schedule_csv(slots: list[Slot], *, on_slot: OnSlot | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
-    for number, slot in enumerate(slots, start=1):
-        talk = slot.talk
-        writer.writerow(
-            [
-                slot.start.date().isoformat(),
-                slot.start.strftime("%H:%M"),
-                slot.end.strftime("%H:%M"),
-                slot.room,
-                _csv_cell(talk.title),
-                _csv_cell(talk.speaker.name),
-                talk.get_level_display(),
-            ]
-        )
+    for number, (talk, room, start, end) in enumerate(slots, start=1):
+        row = [start.date().isoformat(), start.strftime("%H:%M"), end.strftime("%H:%M"), room]
+        row += [_csv_cell(talk.title), _csv_cell(talk.speaker.name), talk.get_level_display()]
+        writer.writerow(row)
         if on_slot is not None:
             on_slot(number)
     return out.getvalue()
 
 
 # iCalendar by hand: an export needs only RFC 5545's escaping, UTC times and folding.
-
-
 def ics_text(value: str) -> str:
     """Escape ``value`` as an iCalendar TEXT value (RFC 5545 section 3.3.11)."""
     value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
@@ -216,8 +189,7 @@ def schedule_ics(slots: list[Slot], *, stamp: datetime, on_slot: OnSlot | None =
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
     ]
-    for number, slot in enumerate(slots, start=1):
-        talk = slot.talk
+    for number, (talk, room, start, end) in enumerate(slots, start=1):
         description = (
             f"{talk.speaker.name} ({talk.get_level_display()}, {talk.duration} minutes)"
             f"\n\n{talk.abstract}"
@@ -226,10 +198,10 @@ def schedule_ics(slots: list[Slot], *, stamp: datetime, on_slot: OnSlot | None =
             "BEGIN:VEVENT",
             f"UID:talk-{talk.pk}@django-six-demos.example",
             f"DTSTAMP:{_ics_time(stamp)}",
-            f"DTSTART:{_ics_time(slot.start)}",
-            f"DTEND:{_ics_time(slot.end)}",
+            f"DTSTART:{_ics_time(start)}",
+            f"DTEND:{_ics_time(end)}",
             f"SUMMARY:{ics_text(talk.title)}",
-            f"LOCATION:{ics_text(slot.room)}",
+            f"LOCATION:{ics_text(room)}",
             f"DESCRIPTION:{ics_text(description)}",
             "END:VEVENT",
         ]
@@ -284,11 +256,8 @@ def build_schedule_export(
     }
 
 
-# -- Failure and context -------------------------------------------------------
-
-
 class DemoFailure(Exception):
-    pass
+    """What :func:`fail_on_demand` raises."""
 
 
 @task()

@@ -14,8 +14,7 @@ urlpatterns = [
     path("exports/", views.enqueue_export, name="enqueue-export"),
     path("failures/", views.enqueue_failure, name="enqueue-failure"),
     path("attempts/", views.enqueue_attempt, name="enqueue-attempt"),
-    # Result ids in the shape of any backend's (UUIDs, random strings): a
-    # malformed one matches no route, or the backend finds no such result (404).
+    # Any backend's result ids (UUIDs, random strings); a malformed one is a 404.
     path("<slug:result_id>/", views.status, name="status"),
     path("<slug:result_id>/re-enqueue/", views.reenqueue, name="reenqueue"),
     path("<slug:result_id>/download/", views.download, name="download"),

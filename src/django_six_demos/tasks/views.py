@@ -28,7 +28,7 @@ from django_htmx.http import HTMX_STOP_POLLING
 
 from django_six_demos import compat, limits
 from django_six_demos.conference import access
-from django_six_demos.demo import demo_for
+from django_six_demos.demo import demo_for, gated
 from django_six_demos.htmx import HtmxHttpRequest
 from django_six_demos.tasks import caps
 from django_six_demos.tasks.caps import default_backend, is_database_backend, is_rq_backend
@@ -37,8 +37,7 @@ from django_six_demos.tasks.models import Rerun, ScheduleExport
 from django_six_demos.tasks.rq import rq_worker_command
 
 if TYPE_CHECKING or compat.tasks_api_importable():
-    # Django 5.2 without django-tasks: the URLconf must still import, so that
-    # the E001 check can say what to install (and stop the server).
+    # Django 5.2 without django-tasks: the URLconf must import for E001 to speak.
     from django_tasks_db.models import DBTaskResult, get_date_max
 
     from django_six_demos.tasks import tasks as demo_tasks
@@ -70,10 +69,9 @@ EMAILS_BUSY: Final = (
 
 
 class EnqueueOnCommit:
-    """Enqueue a task once the current transaction commits; ``.result`` afterwards.
+    """Enqueue a task once the current transaction commits (django-tasks dropped that in 0.10).
 
-    Django's tasks have no enqueue-on-commit (django-tasks dropped it in 0.10).
-    Outside a transaction ``on_commit`` runs ``enqueue`` at once.
+    Outside a transaction ``on_commit`` runs ``enqueue`` at once; ``.result`` afterwards.
     """
 
     def __init__(self, enqueue: Callable[[], AnyResult]) -> None:
@@ -82,18 +80,13 @@ class EnqueueOnCommit:
 
     @property
     def result(self) -> AnyResult:
-        if not self._results:
-            # The views are non_atomic_requests: only an outer transaction
-            # (a test's, say) can keep the commit from happening before this.
+        if not self._results:  # an outer transaction (a test's) has not committed
             raise RuntimeError("The transaction has not committed: the task is not enqueued yet.")
         return self._results[0]
 
 
 def _status_redirect(result_id: str) -> HttpResponseRedirect:
     return redirect("django_six_demos_tasks:status", result_id)
-
-
-# -- The room page and its dashboard ---------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -154,14 +147,11 @@ def queue_dashboard(*, now: datetime | None = None) -> QueueDashboard:
         for name, by_status in sorted(counts.items())
     ]
     ready = DBTaskResult.objects.ready()
-    oldest = ready.order_by("enqueued_at").first()
     waiting_since = None
-    if oldest is not None:
+    if (oldest := ready.order_by("enqueued_at").first()) is not None:
         # A deferred task is due from run_after, not from when it was enqueued.
-        deferred = oldest.run_after != get_date_max()
-        waiting_since = (
-            max(oldest.enqueued_at, oldest.run_after) if deferred else oldest.enqueued_at
-        )
+        due = oldest.run_after if oldest.run_after != get_date_max() else oldest.enqueued_at
+        waiting_since = max(oldest.enqueued_at, due)
     last_finished = DBTaskResult.objects.aggregate(last=Max("finished_at"))["last"]
     running = DBTaskResult.objects.running().count()
     waiting = ready.count()
@@ -204,8 +194,7 @@ def _backend_context() -> dict[str, Any]:
 
 
 def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
-    if not is_database_backend(default_backend()):
-        # django.tasks has no API to list a queue: the page says so instead.
+    if not is_database_backend(default_backend()):  # django.tasks cannot list a queue
         return {"dashboard": None, **_backend_context()}
     # Only staff get links to other visitors' status pages (arguments, errors).
     return {"dashboard": queue_dashboard(), "show_status_links": access.is_staff(request.user)}
@@ -227,14 +216,18 @@ def _who_may(request: HttpRequest) -> dict[str, Any]:
             "small": SMALL_TASK_RATE,
             "reenqueue": REENQUEUE_RATE,
         },
-        "caps": caps.describe(),
+        "caps": {
+            "max_ready_per_queue": caps.MAX_READY_PER_QUEUE,
+            "keep_exports": caps.KEEP_EXPORTS,
+            "keep_results": caps.KEEP_RESULTS,
+        },
     }
 
 
 def _room_page(request: HttpRequest, *, status: int = 200, **forms: Any) -> TemplateResponse:
     context = {
         **demo_for(__name__).context(),
-        "api": compat.feature_source("tasks"),
+        "api": gated("Tasks API", "tasks"),
         "tasks_package": compat.TASKS_PACKAGE,
         "emails_form": EmailsForm(),
         "export_form": ExportForm(),
@@ -255,9 +248,6 @@ def index(request: HtmxHttpRequest) -> TemplateResponse:
     if request.htmx:
         return TemplateResponse(request, f"{INDEX}#dashboard", _dashboard_context(request))
     return _room_page(request)
-
-
-# -- Enqueueing -----------------------------------------------------------------
 
 
 def enqueue_capped(
@@ -287,30 +277,26 @@ def enqueue_emails(request: HttpRequest) -> HttpResponse:
     elif speaker is not None:
         kwargs = {"speaker_id": speaker.pk}  # without a grant: grants are staff's to promise
     else:
-        return limits.refused(
-            request,
+        message = (
             "Only staff send the acceptance emails, and a speaker their own: "
-            "this account is neither.",
-            status=403,
+            "this account is neither."
         )
+        return limits.refused(request, message, status=403)
     task = demo_tasks.send_acceptance_emails
     try:
         with transaction.atomic():
             if (refusal := caps.check(request, task, busy_message=EMAILS_BUSY)) is not None:
                 return refusal
-            # Inside the transaction, not on commit: the task reads no row this
-            # view writes, and a second batch cannot slip in between check and enqueue.
+            # Not on commit: the task reads no row written here, and no second batch slips in.
             result = task.enqueue(**kwargs)
-    except (TypeError, ValueError) as error:
-        # enqueue() refuses non-JSON arguments before storing anything.
+    except (TypeError, ValueError) as error:  # enqueue() refuses non-JSON arguments
         if form is None:
             raise
-        form.add_error(
-            None,
-            f"enqueue() refused the arguments ({error}): a task takes only JSON "
-            "values (str, int, float, bool, None, lists and dicts of them). "
-            "Nothing was stored.",
+        message = (
+            f"enqueue() refused the arguments ({error}): a task takes only JSON values "
+            "(str, int, float, bool, None, lists and dicts of them). Nothing was stored."
         )
+        form.add_error(None, message)
         return _room_page(request, status=422, emails_form=form)
     return _status_redirect(result.id)
 
@@ -325,8 +311,7 @@ def enqueue_export(request: HttpRequest) -> HttpResponse:
         return _room_page(request, status=422, export_form=form)
     task = demo_tasks.build_schedule_export
 
-    def create_then_enqueue() -> AnyResult:
-        # Runs after the caps' transaction: the row is committed before the task is queued.
+    def create_then_enqueue() -> AnyResult:  # on commit: the row exists before the task
         export = ScheduleExport.objects.create(format=form.cleaned_data["format"])
         caps.prune_exports()
         return task.enqueue(export.pk, delay_ms=form.cleaned_data["delay_ms"])
@@ -354,9 +339,6 @@ def enqueue_attempt(request: HttpRequest) -> HttpResponse:
     return enqueue_capped(request, task, task.enqueue)
 
 
-# -- One task's status ------------------------------------------------------------
-
-
 def _get_result(result_id: str) -> AnyResult:
     """Return the default backend's result ``result_id``, or raise Http404."""
     try:
@@ -366,9 +348,7 @@ def _get_result(result_id: str) -> AnyResult:
     except NotImplementedError:
         backend = _backend_context()["backend_path"]
         raise Http404(f"The default task backend ({backend}) cannot look results up.") from None
-    except (ImportError, AttributeError, ValueError) as error:
-        # The stored task path no longer imports: django-tasks-db raises
-        # ImportError, RQ ValueError or AttributeError.
+    except (ImportError, AttributeError, ValueError) as error:  # django-tasks-db, RQ
         message = f"Task result {result_id} names a task that cannot be imported: {error}"
         raise Http404(message) from error
 
@@ -393,7 +373,7 @@ def exception_message(error: TaskError) -> str:
 
 def _status_context(request: HttpRequest, result: AnyResult) -> dict[str, Any]:
     rerun = Rerun.objects.filter(original_id=result.id).first()
-    successful = result.status == compat.TaskResultStatus.SUCCESSFUL
+    ok = result.status == compat.TaskResultStatus.SUCCESSFUL
     error = result.errors[0] if result.errors else None
     return {
         **demo_for(__name__).context(),
@@ -402,9 +382,7 @@ def _status_context(request: HttpRequest, result: AnyResult) -> dict[str, Any]:
         "arguments": json.dumps({"args": result.args, "kwargs": result.kwargs}),
         "waited": _seconds(result.started_at, result.enqueued_at),
         "ran": _seconds(result.finished_at, result.started_at),
-        "return_value": json.dumps(result.return_value, indent=2, sort_keys=True)
-        if successful
-        else None,
+        "return_value": json.dumps(result.return_value, indent=2, sort_keys=True) if ok else None,
         "error": error,
         "error_message": None if error is None else exception_message(error),
         # Tracebacks name the server's files, and only staff re-enqueue.
@@ -425,8 +403,7 @@ def status(request: HtmxHttpRequest, result_id: str) -> TemplateResponse:
     """A task's status page; for htmx, only the status partial, 286 once finished."""
     result = _get_result(result_id)
     context = _status_context(request, result)
-    if request.htmx:
-        # 286 stops htmx polling; the partial sent with it does not poll either.
+    if request.htmx:  # 286 stops htmx polling; the partial sent with it does not poll either
         response = TemplateResponse(request, f"{STATUS}#status", context)
         if result.is_finished:
             response.status_code = HTMX_STOP_POLLING
@@ -436,7 +413,6 @@ def status(request: HtmxHttpRequest, result_id: str) -> TemplateResponse:
 
 
 def _rerun(result: AnyResult) -> AnyResult:
-    # The new task and the link to it are stored together, or not at all.
     with transaction.atomic():
         new = result.task.enqueue(*result.args, **result.kwargs)
         Rerun.objects.create(original_id=result.id, new_id=new.id)
@@ -458,8 +434,7 @@ def reenqueue(request: HttpRequest, result_id: str) -> HttpResponse:
         return limits.refused(request, message, status=409)
     try:
         return enqueue_capped(request, result.task, lambda: _rerun(result))
-    except IntegrityError:
-        # Another request re-enqueued it between our check and our write.
+    except IntegrityError:  # another request re-enqueued it meanwhile
         return _status_redirect(Rerun.objects.get(original_id=result.id).new_id)
 
 
@@ -469,9 +444,6 @@ def download(request: HttpRequest, result_id: str) -> HttpResponse:
     export = ScheduleExport.objects.filter(result_id=result_id, finished_at__isnull=False).first()
     if export is None:
         raise Http404(f"No finished export for task {result_id}.")
-    disposition = content_disposition_header(True, export.filename)
-    return HttpResponse(
-        export.content,
-        content_type=export.content_type,
-        headers={"Content-Disposition": disposition},
-    )
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, export.filename)
+    return response

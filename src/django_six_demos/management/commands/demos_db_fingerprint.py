@@ -1,7 +1,7 @@
 """``manage.py demos_db_fingerprint``: one line per model, to prove two databases hold the same rows.
 
-Each line is a model's label, row count and a SHA-256 of its rows, normalised to be equal on
-every database (foreign keys by natural key where there is one). See docs/howto/move-to-postgresql.rst.
+Each line is a model's label, row count and a SHA-256 of its rows, normalised to be equal on every
+database (foreign keys by natural key where there is one). See docs/howto/move-to-postgresql.rst.
 """
 
 from __future__ import annotations
@@ -69,77 +69,45 @@ def canonical_json(value: Any) -> str:
 
 def _orders_alike_everywhere(field: models.Field[Any, Any]) -> bool:
     """Whether every database sorts this primary key the same way (numbers, UUIDs)."""
-    while isinstance(field, models.ForeignObject):
-        # A parent link (multi-table inheritance) sorts like the parent's key.
+    while isinstance(field, models.ForeignObject):  # a parent link sorts like the parent's key
         field = field.target_field
     return isinstance(field, (models.IntegerField, models.UUIDField))
 
 
-class _NaturalKeys:
-    """Natural keys of the rows foreign keys point to, loaded once per target field."""
+def _through(field: models.ManyToManyField[Any, Any]) -> ModelType:
+    through = field.remote_field.through
+    assert through is not None and not isinstance(through, str)  # resolved once apps are ready
+    return through
+
+
+class _Reader:
+    """One database's rows as canonical JSON lines; natural keys loaded once per target field."""
 
     def __init__(self, using: str) -> None:
         self.using = using
         self._keys: dict[tuple[ModelType, str], dict[Any, Any]] = {}
 
-    def key(self, target: models.Field[Any, Any], value: Any) -> Any:
-        if value is None:
-            return None
+    def _related_key(self, field: models.ForeignObject[Any, Any], value: Any) -> Any:
+        target = field.target_field
         model = target.model
-        cache_key = (model, target.attname)
-        if cache_key not in self._keys:
+        if value is None or not hasattr(model, "natural_key"):
+            return normalise(value)
+        if (model, target.attname) not in self._keys:
             # Natural keys often include a related row's (Permission's): join, not a query per row.
             related = [
-                field.name
-                for field in model._meta.concrete_fields
-                if field.is_relation and not field.primary_key
+                f.name for f in model._meta.concrete_fields if f.is_relation and not f.primary_key
             ]
             rows = model._base_manager.using(self.using).all()
             if related:  # select_related() without names means "all", deprecated in 6.1
                 rows = rows.select_related(*related)
-            self._keys[cache_key] = {
-                getattr(row, target.attname): normalise(list(row.natural_key()))  # type: ignore[attr-defined]
+            self._keys[model, target.attname] = {
+                getattr(row, target.attname): normalise(list(row.natural_key()))
                 for row in rows.iterator(chunk_size=2000)
             }
         # A dangling reference (foreign keys not enforced) counts, unlike any natural key.
-        return self._keys[cache_key].get(value, {"missing": normalise(value)})
+        return self._keys[model, target.attname].get(value, {"missing": normalise(value)})
 
-
-def _through(field: models.ManyToManyField[Any, Any]) -> ModelType:
-    through = field.remote_field.through
-    # Resolved to a class once the app registry is ready.
-    assert through is not None and not isinstance(through, str)
-    return through
-
-
-class _RowEncoder:
-    """One model's rows as canonical JSON lines."""
-
-    def __init__(self, model: ModelType, using: str, natural_keys: _NaturalKeys) -> None:
-        self.model = model
-        self.using = using
-        self.natural_keys = natural_keys
-        self.fields = list(model._meta.local_concrete_fields)
-        self.many_to_many = {
-            field.name: self._many_to_many_keys(field)
-            for field in model._meta.local_many_to_many
-            # A custom through model is a model of its own, with its own line.
-            if _through(field)._meta.auto_created
-        }
-
-    def _field_value(self, field: models.Field[Any, Any], row: models.Model) -> Any:
-        value = getattr(row, field.attname)
-        if isinstance(field, models.ForeignObject) and not field.primary_key:
-            return self._related_key(field, value)
-        return normalise(value)
-
-    def _related_key(self, field: models.ForeignObject[Any, Any], value: Any) -> Any:
-        target = field.target_field
-        if hasattr(target.model, "natural_key"):
-            return self.natural_keys.key(target, value)
-        return normalise(value)
-
-    def _many_to_many_keys(self, field: models.ManyToManyField[Any, Any]) -> dict[Any, list[Any]]:
+    def _many_to_many(self, field: models.ManyToManyField[Any, Any]) -> dict[Any, list[Any]]:
         through = _through(field)
         source = through._meta.get_field(field.m2m_field_name())
         target = through._meta.get_field(field.m2m_reverse_field_name())
@@ -148,45 +116,42 @@ class _RowEncoder:
         related: dict[Any, list[Any]] = defaultdict(list)
         for source_value, target_value in pairs.iterator(chunk_size=2000):
             related[source_value].append(self._related_key(target, target_value))
-        return {
-            source_value: sorted(keys, key=canonical_json) for source_value, keys in related.items()
+        return {value: sorted(keys, key=canonical_json) for value, keys in related.items()}
+
+    def lines(self, model: ModelType) -> Iterator[str]:
+        """One line per row, in an order every database agrees on (text keys sorted here)."""
+        many_to_many = {
+            field.name: self._many_to_many(field)
+            for field in model._meta.local_many_to_many
+            # A custom through model is a model of its own, with its own line.
+            if _through(field)._meta.auto_created
         }
 
-    def encode(self, row: models.Model) -> str:
-        record = {field.name: self._field_value(field, row) for field in self.fields}
-        for name, keys in self.many_to_many.items():
-            record[name] = keys.get(row.pk, [])
-        return canonical_json(record)
+        def encode(row: models.Model) -> str:
+            record = {
+                field.name: self._related_key(field, getattr(row, field.attname))
+                if isinstance(field, models.ForeignObject) and not field.primary_key
+                else normalise(getattr(row, field.attname))
+                for field in model._meta.local_concrete_fields
+            }
+            record.update({name: keys.get(row.pk, []) for name, keys in many_to_many.items()})
+            return canonical_json(record)
 
-    def lines(self) -> Iterator[str]:
-        """One line per row, in an order every database agrees on (text keys sorted here)."""
-        pk = self.model._meta.pk
-        assert pk is not None
-        rows = self.model._base_manager.using(self.using).order_by("pk")
-        if _orders_alike_everywhere(pk):
-            for row in rows.iterator(chunk_size=2000):
-                yield self.encode(row)
-            return
-        keyed = [
-            (canonical_json(normalise(row.pk)), self.encode(row))
-            for row in rows.iterator(chunk_size=2000)
-        ]
-        keyed.sort()
-        yield from (line for _, line in keyed)
+        rows = model._base_manager.using(self.using).order_by("pk").iterator(chunk_size=2000)
+        assert model._meta.pk is not None
+        if _orders_alike_everywhere(model._meta.pk):
+            yield from map(encode, rows)
+        else:
+            keyed = sorted((canonical_json(normalise(row.pk)), encode(row)) for row in rows)
+            yield from (line for _, line in keyed)
 
-
-def fingerprint_model(
-    model: ModelType, using: str = DEFAULT_DB_ALIAS, natural_keys: _NaturalKeys | None = None
-) -> ModelFingerprint:
-    """Count and digest ``model``'s rows in the database ``using``."""
-    digest = hashlib.sha256()
-    count = 0
-    encoder = _RowEncoder(model, using, natural_keys or _NaturalKeys(using))
-    for line in encoder.lines():
-        digest.update(line.encode())
-        digest.update(b"\n")
-        count += 1
-    return ModelFingerprint(model._meta.label, count, digest.hexdigest())
+    def fingerprint(self, model: ModelType) -> ModelFingerprint:
+        """Count and digest ``model``'s rows."""
+        digest, count = hashlib.sha256(), 0
+        for line in self.lines(model):
+            digest.update(f"{line}\n".encode())
+            count += 1
+        return ModelFingerprint(model._meta.label, count, digest.hexdigest())
 
 
 def _resolve(label: str) -> tuple[str, ModelType | None]:
@@ -208,32 +173,16 @@ def select_models(
     labels: Iterable[str] = (), exclude: Iterable[str] = (), using: str = DEFAULT_DB_ALIAS
 ) -> list[ModelType]:
     """The models of ``labels`` (default: all) but ``exclude``, as ``dumpdata`` picks them."""
-    excluded_apps: set[str] = set()
-    excluded_models: set[ModelType] = set()
-    for label in exclude:
-        app_label, model = _resolve(label)
-        if model is None:
-            excluded_apps.add(app_label)
-        else:
-            excluded_models.add(model)
-
+    excluded = [_resolve(label) for label in exclude]
+    excluded_apps = {app_label for app_label, model in excluded if model is None}
     chosen: set[ModelType] = set()
     for label in labels:
         app_label, model = _resolve(label)
         chosen.update([model] if model else apps.get_app_config(app_label).get_models())
-    candidates = chosen if labels else set(apps.get_models())
-
-    return sorted(
-        (
-            model
-            for model in candidates
-            if not model._meta.proxy
-            and model._meta.app_label not in excluded_apps
-            and model not in excluded_models
-            and router.allow_migrate_model(using, model)
-        ),
-        key=lambda model: model._meta.label,
-    )
+    candidates = (chosen if labels else set(apps.get_models())) - {model for _, model in excluded}
+    kept = [m for m in candidates if not m._meta.proxy and m._meta.app_label not in excluded_apps]
+    kept = [model for model in kept if router.allow_migrate_model(using, model)]
+    return sorted(kept, key=lambda model: model._meta.label)
 
 
 def fingerprint(
@@ -242,17 +191,13 @@ def fingerprint(
     """Fingerprint the selected models of ``using``; without ``labels``, only those with rows."""
     labels = list(labels)
     existing = set(connections[using].introspection.table_names())
-    natural_keys = _NaturalKeys(using)
-    results = []
+    reader, results = _Reader(using), []
     for model in select_models(labels, exclude, using):
-        if model._meta.db_table not in existing:
-            if labels:
-                results.append(ModelFingerprint(model._meta.label, None, ""))
-            continue
-        result = fingerprint_model(model, using, natural_keys)
-        if result.rows or labels:
-            results.append(result)
-    return results
+        if model._meta.db_table in existing:
+            results.append(reader.fingerprint(model))
+        else:
+            results.append(ModelFingerprint(model._meta.label, None, ""))
+    return results if labels else [result for result in results if result.rows]
 
 
 class Command(BaseCommand):
@@ -263,8 +208,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            # Named "args", as in dumpdata: Django passes these to handle() as *args.
-            "args",
+            "args",  # as in dumpdata: Django passes these to handle() as *args
             nargs="*",
             metavar="app_label[.ModelName]",
             help="Only these apps or models, empty ones included (default: every model with rows).",

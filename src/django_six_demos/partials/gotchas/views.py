@@ -21,7 +21,8 @@ from django.views.debug import ExceptionReporter
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from django_six_demos import compat, frame
+from django_six_demos import frame
+from django_six_demos.demo import gated
 from django_six_demos.htmx import HtmxHttpRequest
 
 DIR: Final = "django_six_demos/partials/gotchas/"
@@ -29,18 +30,11 @@ PAGE: Final = f"{DIR}index.html"
 
 # The only partials the nested view renders, by the id htmx sends in HX-Target.
 NESTED_PARTIALS: Final[Mapping[str, str]] = {
-    "outer": f"{DIR}nested.html#outer",
-    "middle": f"{DIR}nested.html#middle",
-    "inner": f"{DIR}nested.html#inner",
+    name: f"{DIR}nested.html#{name}" for name in ("outer", "middle", "inner")
 }
-
 # What each case means, by slug: partials of cases.html, included by the page.
 PROSE: Final[Mapping[str, str]] = {
-    "parent": f"{DIR}cases.html#parent",
-    "include": f"{DIR}cases.html#include",
-    "nested": f"{DIR}cases.html#nested",
-    "inline": f"{DIR}cases.html#inline",
-    "errors": f"{DIR}cases.html#errors",
+    slug: f"{DIR}cases.html#{slug}" for slug in ("parent", "include", "nested", "inline", "errors")
 }
 
 # Case 2's guard: every address rendered on purpose; a test checks each resolves.
@@ -70,14 +64,11 @@ class Attempt:
     address: str
     context: Mapping[str, Any]
     output: str | None = None
-    # When it raised: the exception's class, its message, and which step raised.
-    error: str | None = None
+    error: str | None = None  # when it raised: the class, its message, the step that raised
     message: str = ""
     raised_by: str = ""
-    # What the engine's own exception said (TemplateDoesNotExist.chain).
-    engine_said: str = ""
-    # The "Template loader postmortem" of Django's DEBUG error page.
-    postmortem: str = ""
+    engine_said: str = ""  # TemplateDoesNotExist.chain
+    postmortem: str = ""  # the "Template loader postmortem" of Django's DEBUG page
     note: str = ""
 
     @property
@@ -128,10 +119,7 @@ def _debug_postmortem(error: Exception) -> str:
 def _try(
     name: str, note: str = "", context: Mapping[str, Any] | None = None, *, postmortem: bool = False
 ) -> Attempt:
-    """Render the gallery's ``name`` (``"parent.html#banner"``) as ``render_to_string()`` would.
-
-    ``name`` is always written in this module, never request data.
-    """
+    """Render the gallery's ``name`` (written here, not from a request) like render_to_string()."""
     address, context = DIR + name, dict(context or {})
     step = "get_template()"
     try:
@@ -276,7 +264,7 @@ def gotchas(request: HttpRequest) -> TemplateResponse:
         **nested,
         "cases": gotcha_cases(nested),
         "guard": address_guard(),
-        "source": compat.feature_source("partials"),
+        "source": gated("Template partials", "partials"),
         "nested_targets": list(NESTED_PARTIALS),
     }
     return TemplateResponse(request, PAGE, context)

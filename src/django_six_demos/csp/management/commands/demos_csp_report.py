@@ -1,7 +1,7 @@
 """``manage.py demos_csp_report``: the stored CSP violation reports, counted by directive and page.
 
-``--since`` hours, ``--top`` N pages, ``--json``; ``--clear`` deletes them (asks first,
-unless ``--no-input``).
+``--since`` hours, ``--top`` N pages, ``--json``; ``--clear`` deletes them, asking first
+unless ``--no-input``.
 """
 
 from __future__ import annotations
@@ -30,26 +30,14 @@ class Command(BaseCommand):
     help = "Summarise the stored CSP violation reports by directive and by page."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--since",
-            type=float,
-            metavar="HOURS",
-            help="Count only the reports received in the last HOURS hours.",
-        )
-        parser.add_argument(
-            "--top", type=int, default=10, metavar="N", help="List the N most reported pages."
-        )
-        parser.add_argument("--json", action="store_true", help="Print the summary as JSON.")
-        parser.add_argument(
-            "--clear", action="store_true", help="Then delete every stored report (asks first)."
-        )
-        parser.add_argument(
-            "--no-input",
-            "--noinput",
-            action="store_false",
-            dest="interactive",
-            help="With --clear, delete without asking.",
-        )
+        add = parser.add_argument
+        since = "Count only the reports received in the last HOURS hours."
+        add("--since", type=float, metavar="HOURS", help=since)
+        add("--top", type=int, default=10, metavar="N", help="List the N most reported pages.")
+        add("--json", action="store_true", help="Print the summary as JSON.")
+        add("--clear", action="store_true", help="Then delete every stored report (asks first).")
+        no_input = "With --clear, delete without asking."
+        add("--no-input", "--noinput", action="store_false", dest="interactive", help=no_input)
 
     def handle(self, *args: Any, **options: Any) -> None:
         since: float | None = options["since"]
@@ -94,14 +82,11 @@ class Command(BaseCommand):
             self.stdout.write(f"No CSP violation reports {scope}.")
             return
         self.stdout.write(f"CSP violation reports {scope}: {summary['total']}")
-        self.stdout.write("")
-        self.stdout.write(self.style.MIGRATE_HEADING("By directive"))
-        for row in summary["by_directive"]:
-            self.stdout.write(f"{row['count']:>7}  {row['directive'] or '(none)'}")
-        self.stdout.write("")
-        self.stdout.write(self.style.MIGRATE_HEADING(f"By page (top {top})"))
-        for row in summary["by_page"]:
-            self.stdout.write(f"{row['count']:>7}  {row['page'] or '(none)'}")
+        for heading, key in (("By directive", "directive"), (f"By page (top {top})", "page")):
+            self.stdout.write("")
+            self.stdout.write(self.style.MIGRATE_HEADING(heading))
+            for row in summary[f"by_{key}"]:
+                self.stdout.write(f"{row['count']:>7}  {row[key] or '(none)'}")
 
     def clear(self, reports: CspReportQuerySet, interactive: bool) -> int | None:
         """Delete ``reports``, after asking if ``interactive``; None if the answer was no."""

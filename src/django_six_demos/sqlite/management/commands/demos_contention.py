@@ -48,13 +48,9 @@ COLUMNS: tuple[tuple[str, int, Cell], ...] = (
 
 def table(results: list[contention.VariantResult]) -> str:
     """Return the results as a fixed-width text table."""
-    rows = [[title for title, _, _ in COLUMNS]]
-    rows += [[cell(result) for _, _, cell in COLUMNS] for result in results]
-    widths = [width for _, width, _ in COLUMNS]
-    return "\n".join(
-        "  ".join(f"{text:>{width}}" for text, width in zip(row, widths, strict=True))
-        for row in rows
-    )
+    lines = ["  ".join(f"{title:>{width}}" for title, width, _ in COLUMNS)]
+    lines += ["  ".join(f"{cell(r):>{width}}" for _, width, cell in COLUMNS) for r in results]
+    return "\n".join(lines)
 
 
 class Command(BaseCommand):

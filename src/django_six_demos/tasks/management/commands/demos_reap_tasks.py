@@ -29,13 +29,9 @@ def reap(
 
 def older_than_argument(parser: ArgumentParser, name: str, help: str) -> None:
     """Add the reapers' threshold option, in seconds."""
-    default = DEFAULT_OLDER_THAN.total_seconds()
+    help = f"{help} (default: {DEFAULT_OLDER_THAN.total_seconds():g})."
     parser.add_argument(
-        name,
-        type=seconds,
-        default=DEFAULT_OLDER_THAN,
-        metavar="SECONDS",
-        help=f"{help} (default: {default:g}).",
+        name, type=seconds, default=DEFAULT_OLDER_THAN, metavar="SECONDS", help=help
     )
 
 
