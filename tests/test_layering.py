@@ -1,4 +1,5 @@
-"""Architecture rules, read from the code: who may import, read the version or name a demo.
+"""Architecture rules, read from the code: who may import, read the version, name a demo
+or build a template name.
 
 Each rule is a function over a package tree; the demos' names come from conf's
 discovery. Each rule is also run on a planted tree, to prove that it can fail.
@@ -124,6 +125,62 @@ def version_reads(root: Path) -> list[str]:
     return offences
 
 
+# Calls whose template argument sits at this position (or in a template keyword).
+_TEMPLATE_CALLS = {
+    "render": 1,
+    "TemplateResponse": 1,
+    "SimpleTemplateResponse": 0,
+    "render_to_string": 0,
+    "get_template": 0,
+    "select_template": 0,
+}
+
+
+def _carries_request(node: ast.AST) -> bool:
+    """Whether the request's data flows into the value of ``node``.
+
+    A condition on the request choosing between fixed names, or a fixed mapping
+    looked up by a request key, does not build a name from request data.
+    """
+    if isinstance(node, ast.Name):
+        return node.id == "request"
+    if isinstance(node, ast.Attribute) and node.attr == "request":
+        return True
+    if isinstance(node, ast.IfExp):
+        return _carries_request(node.body) or _carries_request(node.orelse)
+    if isinstance(node, ast.Subscript):
+        return _carries_request(node.value)
+    return any(_carries_request(child) for child in ast.iter_child_nodes(node))
+
+
+def request_built_template_names(root: Path) -> list[str]:
+    """Rule: no template or partial name is built from request data."""
+    offences = []
+    for path in python_files(root):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            names: list[ast.AST] = []
+            if isinstance(node, ast.Call):
+                call = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                if call in _TEMPLATE_CALLS:
+                    names += node.args[_TEMPLATE_CALLS[call] :][:1]
+                    names += [
+                        k.value for k in node.keywords if k.arg in ("template", "template_name")
+                    ]
+            elif isinstance(node, ast.Assign):
+                if any(
+                    getattr(t, "id", getattr(t, "attr", "")) == "template_name"
+                    for t in node.targets
+                ):
+                    names.append(node.value)
+            elif isinstance(node, ast.FunctionDef) and node.name == "get_template_names":
+                names += [r.value for r in ast.walk(node) if isinstance(r, ast.Return) and r.value]
+            if any(_carries_request(name) for name in names):
+                offences.append(
+                    f"{path.relative_to(root)}:{getattr(node, 'lineno', 0)} builds a template name from the request"
+                )
+    return offences
+
+
 def demo_names(package: str, configs: Mapping[str, object]) -> dict[str, set[str]]:
     """The strings that name each demo: module path, label, static/template folder, index URL name."""
     names = {}
@@ -210,6 +267,10 @@ def test_the_top_level_names_no_demo():
     assert top_level_names(PACKAGE, demo_names(PACKAGE.name, conf.DEMO_CONFIGS)) == []
 
 
+def test_no_template_name_is_built_from_request_data():
+    assert request_built_template_names(PACKAGE) == []
+
+
 def test_the_app_never_imports_the_example_project():
     assert "example" in example_project_packages(ROOT / "example_project")
     assert example_project_imports(PACKAGE, ROOT / "example_project") == []
@@ -249,6 +310,13 @@ def planted(tmp_path):
     assert version_reads(root) == []
     assert top_level_names(root, demo_names("house", {"alpha": None, "beta": None})) == []
     assert example_project_imports(root, example) == []
+    write(
+        root / "alpha" / "pages.py",
+        "def page(request):\n"
+        '    name = "alpha.html#rows" if request.htmx else "alpha.html"\n'
+        '    return render(request, name if False else PAGES[request.GET["p"]])\n',
+    )
+    assert request_built_template_names(root) == []
     return root
 
 
@@ -315,3 +383,30 @@ def test_the_app_importing_the_example_project_fails(planted):
     assert example_project_imports(planted, planted.parent / "example_project") == [
         "settings_help.py imports example.settings"
     ]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "render(request, f\"house/{request.GET['page']}.html\")",
+        'render_to_string("house/x.html#" + request.POST.get("partial", ""))',
+        'TemplateResponse(request, template_name=request.GET["t"])',
+        "get_template(self.request.htmx.target)",
+    ],
+)
+def test_a_template_name_from_request_data_fails(planted, code):
+    write(planted / "beta" / "views.py", f"def view(self, request):\n    return {code}\n")
+
+    [offence] = request_built_template_names(planted)
+    assert offence == "beta/views.py:2 builds a template name from the request"
+
+
+def test_a_template_name_method_reading_the_request_fails(planted):
+    write(
+        planted / "beta" / "views.py",
+        "class V:\n    def get_template_names(self):\n"
+        "        return [f\"house/{self.request.GET['t']}.html\"]\n",
+    )
+
+    [offence] = request_built_template_names(planted)
+    assert offence.startswith("beta/views.py:2 ")
