@@ -1,9 +1,10 @@
-"""The docs stay true to the code: check IDs, included files, chapters, demo users."""
+"""The docs stay true to the code: check IDs, included files, chapters, demo users, figures."""
 
 from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -377,3 +378,342 @@ def test_index_states_the_supported_versions_from_the_classifiers():
 
     assert f"\nPython {python} supported.\n" in index
     assert f"\nDjango {django} supported.\n" in index
+
+
+# -- 5. Figures ----------------------------------------------------------------
+#
+# performance.rst opens with one table, the one source of the benchmarks'
+# figures. Anywhere else in the docs and the READMEs, a number with a
+# benchmark's unit (a ratio "2x" or "2 times", ms, µs, %, "/s" or "per
+# second") must be a goal or a measured value of that table, exactly: a figure
+# that drifts from it, or a new one, fails. Code, literals and URLs are not
+# prose and are not checked.
+
+PERFORMANCE = DOCS / "performance.rst"
+PERFORMANCE_RUNS = DOCS / "performance-runs.rst"  # the recorded runs, the table's evidence
+READMES = [REPO / "README.md", REPO / "example_project" / "README.md"]
+BENCHMARKS = REPO / "benchmarks"
+
+FIGURES_HEADER = ["Figure", "Goal", "Measured", "Verdict", "Re-run"]
+FIGURE_KEY = re.compile(r"``(?P<key>[a-z]+(?:-[a-z0-9]+)+)``: \S")
+RERUN = re.compile(r"``python -m benchmarks\.(?P<module>\w+)``")
+
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_UNITS = {
+    "x": r"(?:x|×)(?!\w)|times\b",
+    "ms": r"ms\b",
+    "µs": r"(?:µs|us)\b",
+    "%": r"%",
+    "/s": r"(?:req|reads|writes|creates|commits|tasks)?/s\b"
+    r"|(?:requests|reads|writes|creates|commits|tasks) (?:per|a) second\b",
+}
+_QUANTITY = re.compile(
+    rf"(?<![\w.,])[+-]?(?P<low>{_NUMBER})(?:(?: ?[-–] ?| to )(?P<high>{_NUMBER}))? ?"
+    rf"(?P<unit>{'|'.join(f'(?P<u{index}>{unit})' for index, unit in enumerate(_UNITS.values()))})"
+)
+_UNIT_NAMES = list(_UNITS)
+
+Quantity = tuple[float, str]
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def quantities(text: str) -> list[tuple[Quantity, str]]:
+    """Each number with a benchmark's unit in ``text``, normalised, with the text it came from.
+
+    ``"1,131 tasks/s"`` is ``(1131.0, "/s")``, ``"4.7 times"`` ``(4.7, "x")``; a range,
+    ``"17-30 %"``, gives both ends.
+    """
+    found = []
+    for match in _QUANTITY.finditer(" ".join(text.split())):
+        [unit] = [name for index, name in enumerate(_UNIT_NAMES) if match[f"u{index}"]]
+        for end in ("low", "high"):
+            if match[end]:
+                found.append(((_number(match[end]), unit), match[0]))
+    return found
+
+
+_CODE_DIRECTIVES = {"code-block", "code", "sourcecode", "literalinclude", "parsed-literal"}
+
+
+def _block_end(lines: list[str], start: int) -> int:
+    """The line after the indented block that follows ``lines[start]``."""
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    end = start + 1
+    while end < len(lines) and (
+        not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent
+    ):
+        end += 1
+    return end
+
+
+def prose(text: str, *, markdown: bool = False, skip_tables: tuple[str, ...] = ()) -> str:
+    """``text`` without code blocks, inline literals and URLs (and the list-tables named)."""
+    if markdown:
+        text = re.sub(r"^(```|~~~).*?^\1", "", text, flags=re.MULTILINE | re.DOTALL)
+        text = re.sub(r"`[^`]*`", "", text)
+    else:
+        lines = text.splitlines()
+        kept: list[str] = []
+        number = 0
+        while number < len(lines):
+            line = lines[number]
+            directive = _DIRECTIVE.match(line)
+            named = (
+                directive is not None
+                and directive["name"] == "list-table"
+                and any(
+                    option.strip() in {f":name: {name}" for name in skip_tables}
+                    for option in lines[number + 1 : _block_end(lines, number)]
+                )
+            )
+            literal_block = line.rstrip().endswith("::") and directive is None
+            if (directive and directive["name"] in _CODE_DIRECTIVES) or named or literal_block:
+                if literal_block:
+                    kept.append(line)
+                number = _block_end(lines, number)
+                continue
+            kept.append(line)
+            number += 1
+        text = "\n".join(kept)
+        text = re.sub(r"``.+?``", "", text, flags=re.DOTALL)
+    return re.sub(r"<https?://[^>]*>|https?://\S+", "", text)
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    key: str
+    figure: str
+    goal: str
+    measured: str
+    verdict: str
+    rerun: str
+
+    @property
+    def module(self) -> str:
+        match = RERUN.fullmatch(self.rerun)
+        assert match, f"{self.key}: re-run with ``python -m benchmarks.<name>``, not {self.rerun}"
+        return match["module"]
+
+
+def figures_table() -> list[list[str]]:
+    """The rows of performance.rst's list-table named ``figures``, its header first."""
+    [table] = [
+        table
+        for table in directives(PERFORMANCE, "list-table")
+        if table.options.get("name") == "figures"
+    ]
+    return list_table_rows(table)
+
+
+def figure_rows() -> list[FigureRow]:
+    header, *rows = figures_table()
+    assert header == FIGURES_HEADER
+    figures = []
+    for figure, goal, measured, verdict, rerun in rows:
+        match = FIGURE_KEY.match(figure)
+        assert match, f"each Figure cell starts with its key, ``name``: ...; not {figure!r}"
+        figures.append(FigureRow(match["key"], figure, goal, measured, verdict, rerun))
+    return figures
+
+
+def table_quantities(rows: list[FigureRow]) -> set[Quantity]:
+    """Every goal and measured value of the table: what the docs may quote."""
+    return {
+        quantity
+        for row in rows
+        for cell in (row.goal, row.measured)
+        for quantity, _ in quantities(prose(cell))
+    }
+
+
+def unmatched_figures(text: str, allowed: set[Quantity], *, markdown: bool = False) -> list[str]:
+    """The figures quoted in ``text`` that are not in ``allowed``, as written."""
+    return [
+        written
+        for quantity, written in quantities(
+            prose(text, markdown=markdown, skip_tables=("figures",))
+        )
+        if quantity not in allowed
+    ]
+
+
+def quoting_pages() -> list[Path]:
+    return [path for path in rst_files() if path != PERFORMANCE_RUNS] + READMES
+
+
+def test_performance_opens_with_the_one_figures_table():
+    tables = directives(PERFORMANCE, "list-table")
+    rules = re.findall(r"^([=\-~^])\1{2,}$", read(PERFORMANCE), re.MULTILINE)
+
+    assert [table.options.get("name") for table in tables] == ["figures"]
+    assert len(rules) == 2, "the title, the table and prose: sections go to the runs page"
+    # Its rows: a unique key each, a verdict, a benchmark that exists.
+    rows = figure_rows()
+    assert len({row.key for row in rows}) == len(rows) > 10
+    for row in rows:
+        assert row.verdict in {"PASS", "**FAIL**"}, row
+        assert (BENCHMARKS / f"{row.module}.py").is_file(), row
+        assert row.key.startswith(row.module.split("_")[0] + "-"), row
+
+
+def benchmark_modules() -> list[str]:
+    return sorted(
+        path.stem
+        for path in BENCHMARKS.glob("*.py")
+        if path.stem not in {"__init__", "harness", "settings"}
+    )
+
+
+def goal_constants(module: str) -> set[float]:
+    """The ``GOAL_*`` numbers a benchmark judges against."""
+    return {
+        float(node.value.value)
+        for node in ast.parse(read(BENCHMARKS / f"{module}.py")).body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id.startswith("GOAL_")
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, (int, float))
+    }
+
+
+def as_constant(quantity: Quantity) -> set[float]:
+    """How a goal may be written in a benchmark's code: 50 % as 50.0 or 0.5."""
+    value, unit = quantity
+    return {value, value / 100} if unit == "%" else {value}
+
+
+@pytest.mark.parametrize("module", benchmark_modules())
+def test_the_table_states_each_benchmarks_goals(module):
+    rows = [row for row in figure_rows() if row.module == module]
+    goals = [quantity for row in rows for quantity, _ in quantities(prose(row.goal))]
+    constants = goal_constants(module)
+
+    assert rows, f"benchmarks/{module}.py has no row in the figures table"
+    stated = set().union(*map(as_constant, goals))
+    assert constants - stated == set(), "a goal the benchmark judges is not in the table"
+    assert [goal for goal in goals if not as_constant(goal) & constants] == [], (
+        "the table states a goal the benchmark does not judge"
+    )
+
+
+def verdict(goal: str, measured: str) -> str | None:
+    """PASS or **FAIL** for a ``>= N unit`` or ``<= N unit`` goal, from the main measured part."""
+    match = re.match(r"(>=|<=) ", goal)
+    goal_quantities = quantities(prose(goal))
+    if not match or not goal_quantities:
+        return None
+    (target, unit), _ = goal_quantities[0]
+    main = re.split(r" \(|;", measured, maxsplit=1)[0]
+    values = [value for (value, found), _ in quantities(prose(main)) if found == unit]
+    assert values, f"{measured!r} has no figure in {unit}"
+    met = all(value >= target if match[1] == ">=" else value <= target for value in values)
+    return "PASS" if met else "**FAIL**"
+
+
+def test_each_verdict_follows_from_its_goal_and_measured_figure():
+    wrong = [
+        row.key
+        for row in figure_rows()
+        if (expected := verdict(row.goal, row.measured)) is not None and expected != row.verdict
+    ]
+    assert wrong == []
+
+
+def recorded_runs(prefix: str) -> str:
+    """The section of the runs page labelled ``performance-<prefix>``: one benchmark's runs."""
+    sections = re.split(r"^\.\. _(performance-[\w-]+):$", read(PERFORMANCE_RUNS), flags=re.M)
+    return dict(zip(sections[1::2], sections[2::2], strict=True))[f"performance-{prefix}"]
+
+
+def test_each_measured_figure_comes_from_its_benchmarks_recorded_run():
+    missing = []
+    for row in figure_rows():
+        runs = recorded_runs(row.key.split("-")[0])
+        recorded = {_number(number) for number in re.findall(_NUMBER, runs)}
+        missing += [
+            f"{row.key}: {number}"
+            for number in re.findall(_NUMBER, prose(row.measured))
+            if _number(number) not in recorded
+        ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("page", quoting_pages(), ids=lambda path: str(path.relative_to(REPO)))
+def test_figures_quoted_in_the_docs_are_the_tables(page):
+    allowed = table_quantities(figure_rows())
+
+    assert unmatched_figures(read(page), allowed, markdown=page.suffix == ".md") == []
+
+
+def test_a_figure_that_differs_from_the_table_fails():
+    allowed = table_quantities(figure_rows())
+    page = """\
+Figures
+=======
+
+``--interval 0.1`` polls ten times a second: about 56 ms from enqueue to start
+and ~3 % of a core while idle (the default, 1 second, gives ~620
+ms). Commits: about 48 times the defaults'. Throughput: 1,131/s, p50 53.7 ms.
+
+.. list-table::
+
+   * - ``synchronous``
+     - 17-30 % more requests per second, 6.47x the creates
+
+.. code-block:: console
+
+   $ wrk --latency -d 99s   # 12 ms, 13 %: code, not a quoted figure
+
+Inline code is not prose either: ``delay:300ms``.
+"""
+    readme = "Idle: `--interval 0.1` (~56 ms to run).\n\n```console\n$ 999 ms\n```\n"
+
+    # Each end of a range is checked: 17-30 % fails twice.
+    assert unmatched_figures(page, allowed) == [
+        "56 ms",
+        "3 %",
+        "620 ms",
+        "48 times",
+        "17-30 %",
+        "17-30 %",
+    ]
+    assert unmatched_figures(readme, allowed, markdown=True) == ["56 ms"]
+    assert quantities("4.73 times, 4.73x and 65,268 reads per second") == [
+        ((4.73, "x"), "4.73 times"),
+        ((4.73, "x"), "4.73x"),
+        ((65268.0, "/s"), "65,268 reads per second"),
+    ]
+
+
+def test_no_issue_numbers_in_the_docs():
+    mentioned = [
+        f"{path.relative_to(REPO)}: {match[0]}"
+        for path in rst_files()
+        for match in re.finditer(r"\bissues? \d+", read(path))
+    ]
+    assert mentioned == []
+
+
+# -- 6. The SQLite recommendation ----------------------------------------------
+
+
+def test_the_sqlite_how_to_leads_with_the_recommendation_and_it_runs(tmp_path):
+    from django_six_demos.sqlite.database import sqlite_database
+
+    page = DOCS / "howto" / "sqlite-in-production.rst"
+    [first, *_] = directives(page, "code-block")
+    namespace: dict[str, object] = {"BASE_DIR": tmp_path}
+    exec(textwrap.dedent("\n".join(first.content)), namespace)  # noqa: S102 - our own docs
+
+    assert first.argument == "python"
+    assert first.line < min(include.line for include in directives(page, "literalinclude"))
+    assert namespace["DATABASES"] == {"default": sqlite_database(tmp_path)}
+    assert any(
+        include.options.get("start-after") == "# [sqlite-database]"
+        and include_target(include) == SOURCE / "sqlite" / "database.py"
+        for include in directives(page, "literalinclude")
+    )

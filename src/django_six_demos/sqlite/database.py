@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
 
 # dj-lite keeps SQLite's 5 s busy timeout, which many concurrent writers can
-# outwait (see docs/performance.rst).
+# outwait (see docs/performance-runs.rst).
 TIMEOUT: Final = 20
 # Opening a WAL connection and running its PRAGMAs is not free: keep connections.
 CONN_MAX_AGE: Final = 600
@@ -31,10 +31,12 @@ NOT_APPLICABLE: Final = "n/a"
 def sqlite_database(
     base_dir: Path, *, conn_max_age: int | None = CONN_MAX_AGE, **overrides: Any
 ) -> dict[str, Any]:
-    """Return dj-lite's ``DATABASES`` entry for SQLite, with ``timeout=20`` and ``CONN_MAX_AGE=600``.
+    """Return the SQLite ``DATABASES`` entry the demos recommend, in ``base_dir / "db.sqlite3"``.
 
-    ``overrides`` go to ``sqlite_config()`` (``file_name``, ``pragmas={...}``...);
-    ``conn_max_age=None`` keeps connections for good: ``sqlite_database(BASE_DIR)``.
+    ``DATABASES = {"default": sqlite_database(BASE_DIR)}``: dj-lite's ``sqlite_config()``
+    (WAL, IMMEDIATE transactions, synchronous=NORMAL ...) with ``timeout=20``, and
+    ``CONN_MAX_AGE=600``. ``overrides`` go to ``sqlite_config()`` (``file_name``,
+    ``pragmas={...}`` ...); ``conn_max_age=None`` keeps connections for good.
     """
     if not isinstance(base_dir, Path):
         raise TypeError(
