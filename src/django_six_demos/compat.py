@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeVar
@@ -270,11 +271,32 @@ __all__ = ["DEFAULT_TASK_BACKEND_ALIAS", "InvalidTask", "Task", "TaskContext", "
 __all__ += ["TaskResultStatus", "default_task_backend", "task", "task_backends"]
 
 
-def mail_settings(backend: str) -> dict[str, Any]:
-    """Return the settings making ``backend`` the default mailer (``MAILERS`` on 6.1+)."""
+# The settings that Django before 6.1 reads for a MAILERS backend option.
+_MAIL_OPTION_SETTINGS: Final = {
+    "file_path": "EMAIL_FILE_PATH",
+    "host": "EMAIL_HOST",
+    "port": "EMAIL_PORT",
+    "username": "EMAIL_HOST_USER",
+    "password": "EMAIL_HOST_PASSWORD",
+    "use_tls": "EMAIL_USE_TLS",
+    "use_ssl": "EMAIL_USE_SSL",
+    "timeout": "EMAIL_TIMEOUT",
+}
+
+
+def mail_settings(backend: str, **options: Any) -> dict[str, Any]:
+    """Return the settings making ``backend`` the default mailer (``MAILERS`` on 6.1+).
+
+    ``options`` as ``MAILERS`` takes them (``file_path=``, ``host=``...); before 6.1, ``EMAIL_*``.
+    """
+    options = {k: os.fspath(v) if isinstance(v, os.PathLike) else v for k, v in options.items()}
     if HAS_MAILERS:
-        return {"MAILERS": {"default": {"BACKEND": backend}}}
-    return {"EMAIL_BACKEND": backend}
+        mailer = {"BACKEND": backend, "OPTIONS": options} if options else {"BACKEND": backend}
+        return {"MAILERS": {"default": mailer}}
+    unknown = set(options) - set(_MAIL_OPTION_SETTINGS)
+    if unknown:
+        raise TypeError(f"No setting before Django 6.1 for the mailer options {sorted(unknown)}")
+    return {"EMAIL_BACKEND": backend} | {_MAIL_OPTION_SETTINGS[k]: v for k, v in options.items()}
 
 
 def mail_connection() -> BaseEmailBackend:

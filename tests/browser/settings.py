@@ -45,3 +45,7 @@ STATIC_ROOT = None
 # Persistent connections (the example's CONN_MAX_AGE) outlive the live
 # server's request threads and would be garbage collected unclosed.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Mail stays in memory here, not in the example's sent-emails directory;
+# tests/browser/test_emails.py points the file-based backend at a directory of its own.
+globals().update(compat.mail_settings("django.core.mail.backends.locmem.EmailBackend"))

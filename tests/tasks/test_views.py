@@ -21,7 +21,7 @@ from django.utils import timezone
 from django_htmx.http import HTMX_STOP_POLLING
 from django_tasks_db.models import DBTaskResult
 
-from django_six_demos import compat, conf
+from django_six_demos import accounts, compat, conf
 from django_six_demos.conference.models import Speaker
 from django_six_demos.tasks import caps
 from django_six_demos.tasks import tasks as tasks_module
@@ -67,7 +67,7 @@ ENQUEUE_POSTS = [
     (FAILURE_URL, {"message": "boom"}),
     (ATTEMPT_URL, {}),
 ]
-SIGN_IN = "/accounts/login/?next="
+SIGN_IN = reverse("django_six_demos_sign_in") + "?next="
 
 User = get_user_model()
 
@@ -173,7 +173,7 @@ class WhoMayWhatTests(TestCase):
         text = self.client.get(INDEX_URL).text
 
         assert self.forms(text) == set()
-        assert f'<a href="{SIGN_IN}{INDEX_URL}">Sign in</a> to enqueue tasks' in text
+        assert f'<a href="{accounts.sign_in_url(INDEX_URL)}">Sign in</a> to enqueue tasks' in text
         assert "Who may do what in this room" in text
 
     def test_the_page_states_the_limits_and_caps(self):
@@ -264,7 +264,7 @@ class DashboardTests(TestCase):
 
         assert 'class="worker-warning" role="alert"' in response.text
         assert "1 task ready for over 30 s and no task has ever finished" in response.text
-        assert "db_worker --queue-name &#x27;*&#x27;" in response.text
+        assert "Start one with python manage.py demos_worker." in response.text
 
     def test_a_task_enqueued_just_now_is_not_a_stall(self):
         report_attempt.enqueue()

@@ -51,10 +51,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # This package: the `demo` command, the login template, example tasks.
+    # This package: the `demo` command, the lockout page, example tasks.
     "example",
     *conf.installed_apps(),
-    # Sign-in throttling for /accounts/login/ and /admin/login/.
+    # Sign-in throttling for the demos' /sign-in/ and /admin/login/.
     "axes",
 ]
 
@@ -90,8 +90,9 @@ _TEMPLATES: list[dict[str, Any]] = [
 ]
 
 # MIDDLEWARE (+ CSP, htmx), TEMPLATES (+ partials, nonce), the strict CSP, TASKS.
-# Violations are reported to the CSP demo's collector (report-uri and report-to).
-globals().update(conf.demo_settings(_MIDDLEWARE, _TEMPLATES, csp_report_uri="/csp/report/"))
+# Violations are reported to the CSP demo's collector (report-uri and report-to),
+# wherever the demos' URLs are included.
+globals().update(conf.demo_settings(_MIDDLEWARE, _TEMPLATES))
 
 # Browser features no demo uses: deny them all (django-permissions-policy).
 PERMISSIONS_POLICY: dict[str, list[str]] = {
@@ -181,9 +182,9 @@ AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
 # [/sign-in-throttling]
 
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "django_six_demos_index"
-LOGOUT_REDIRECT_URL = "django_six_demos_index"
+# The demos link to their own sign-in page (django_six_demos.accounts) and come back
+# to the demos' home after it; LOGIN_URL points there too, for @login_required.
+LOGIN_URL = "django_six_demos_sign_in"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -193,6 +194,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("EXAMPLE_STATIC_ROOT") or BASE_DIR / "staticfiles").resolve()
 
-# SMTP (on localhost:25 unless configured); development prints mail instead.
-# MAILERS on Django 6.1+, EMAIL_BACKEND before: compat decides.
-globals().update(compat.mail_settings("django.core.mail.backends.smtp.EmailBackend"))
+# SMTP on localhost:25; development keeps mail in files instead.
+# MAILERS on Django 6.1+ (where SMTP needs its host), EMAIL_* before: compat decides.
+globals().update(
+    compat.mail_settings("django.core.mail.backends.smtp.EmailBackend", host="localhost")
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django_six_demos import compat
 
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS
+from .base import DATA_DIR, INSTALLED_APPS
 
 DEBUG = True
 
@@ -22,5 +22,11 @@ INSTALLED_APPS = [
     *INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.staticfiles") :],
 ]
 
-# Print outgoing mail (password resets...) to the console.
-globals().update(compat.mail_settings("django.core.mail.backends.console.EmailBackend"))
+# Outgoing mail is kept in files, one .log per connection, which the tasks room lists:
+# the worker is another process, so memory (locmem) would not reach the page.
+SENT_EMAILS_DIR = DATA_DIR / "sent-emails"
+globals().update(
+    compat.mail_settings(
+        "django.core.mail.backends.filebased.EmailBackend", file_path=SENT_EMAILS_DIR
+    )
+)

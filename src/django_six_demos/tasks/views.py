@@ -1,7 +1,7 @@
 """Background tasks: ``django.tasks`` (Django 6.0; django-tasks on 5.2), run by django-tasks-db.
 https://docs.djangoproject.com/en/6.0/topics/tasks/
 
-Four capped, rate-limited enqueues; a status page htmx polls until the task is finished.
+Capped, rate-limited enqueues; status pages htmx polls; the emails sent, listed in development.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from django.contrib.auth.views import redirect_to_login
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -26,11 +25,11 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HTMX_STOP_POLLING
 
-from django_six_demos import compat, limits
+from django_six_demos import accounts, compat, limits
 from django_six_demos.conference import access
 from django_six_demos.demo import demo_for, gated
 from django_six_demos.htmx import HtmxHttpRequest
-from django_six_demos.tasks import caps
+from django_six_demos.tasks import caps, outbox
 from django_six_demos.tasks.caps import default_backend, is_database_backend, is_rq_backend
 from django_six_demos.tasks.forms import EmailsForm, ExportForm, FailureForm
 from django_six_demos.tasks.models import Rerun, ScheduleExport
@@ -54,7 +53,8 @@ STATUS: Final = "django_six_demos/tasks/status.html"
 # READY tasks this old, and nothing finished meanwhile: no worker, or a stuck one.
 STALL_AFTER: Final = timedelta(seconds=30)
 RECENT: Final = 10
-WORKER_COMMAND: Final = "python manage.py db_worker --queue-name '*'"
+# db_worker after reaping lost tasks, on every demo queue.
+WORKER_COMMAND: Final = "python manage.py demos_worker"
 
 # How often one user, and one address, may enqueue each task. Mail goes out to
 # real inboxes, so the emails get the tightest limit.
@@ -208,8 +208,8 @@ def _who_may(request: HttpRequest) -> dict[str, Any]:
     return {
         "is_staff": staff,
         "emails_mode": "batch" if staff else ("own" if speaker is not None else None),
-        # redirect_to_login resolves LOGIN_URL: a host project's may have any name.
-        "sign_in_url": redirect_to_login(request.get_full_path()).url,
+        # The demos' own sign-in page: a host project may serve no LOGIN_URL.
+        "sign_in_url": accounts.sign_in_url(request.get_full_path()),
         "rates": {
             "emails": EMAILS_RATE,
             "export": EXPORT_RATE,
@@ -224,6 +224,24 @@ def _who_may(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _outbox_context(request: HttpRequest) -> dict[str, Any]:
+    """Where the emails went; with the file-based backend, the newest messages this visitor may read.
+
+    Staff read every message, a speaker those to their own address, anyone else none.
+    """
+    mailer = outbox.default_mailer()
+    context: dict[str, Any] = {"mailer": mailer, "sent_emails": None}
+    if mailer.file_path is None:
+        return context
+    if access.is_staff(request.user):
+        context["sent_emails"] = outbox.sent_emails(mailer.file_path)
+    elif (speaker := access.speaker_of(request.user)) is not None:
+        address = demo_tasks.speaker_email(speaker)
+        context["sent_emails"] = outbox.sent_emails(mailer.file_path, addressed_to=address)
+    context["outbox_limit"] = outbox.MAX_LISTED
+    return context
+
+
 def _room_page(request: HttpRequest, *, status: int = 200, **forms: Any) -> TemplateResponse:
     context = {
         **demo_for(__name__).context(),
@@ -236,6 +254,7 @@ def _room_page(request: HttpRequest, *, status: int = 200, **forms: Any) -> Temp
         **_who_may(request),
         **_dashboard_context(request),
         **_backend_context(),
+        **_outbox_context(request),
     }
     return TemplateResponse(request, INDEX, context, status=status)
 
@@ -371,6 +390,10 @@ def exception_message(error: TaskError) -> str:
     return ""
 
 
+def _is_emails_task(result: AnyResult) -> bool:
+    return bool(result.task.module_path == demo_tasks.send_acceptance_emails.module_path)
+
+
 def _status_context(request: HttpRequest, result: AnyResult) -> dict[str, Any]:
     rerun = Rerun.objects.filter(original_id=result.id).first()
     ok = result.status == compat.TaskResultStatus.SUCCESSFUL
@@ -391,8 +414,10 @@ def _status_context(request: HttpRequest, result: AnyResult) -> dict[str, Any]:
         "rerun": rerun,
         "rerun_of": Rerun.objects.filter(new_id=result.id).first(),
         "failed_once": result.status == compat.TaskResultStatus.FAILED and rerun is None,
-        "sign_in_url": redirect_to_login(request.get_full_path()).url,
+        "sign_in_url": accounts.sign_in_url(request.get_full_path()),
         "worker_command": worker_command(),
+        # Only the emails' page says where they went: a backend per poll otherwise.
+        "mailer": outbox.default_mailer() if _is_emails_task(result) else None,
     }
 
 

@@ -1,10 +1,11 @@
 """``manage.py demo``: the one command that runs the whole demo site locally.
 
-It migrates the database, seeds it on first run (``demos_seed``), then starts
-two child processes and watches them:
+It checks that the port is free (else it names a free one), migrates the
+database, seeds it on first run (``demos_seed``), then starts two child
+processes and watches them:
 
 - the development server (``runserver``, with its autoreloader), and
-- the task worker (``demos_worker --interval 0.1``: ~56 ms from enqueue to run).
+- the task worker (``demos_worker --interval 0.1``).
   ``demos_worker`` is django-tasks-db's ``db_worker`` that first fails the
   tasks a killed worker left RUNNING (``demos_reap_tasks``). When the tasks
   run on RQ (``REDIS_URL`` set), the worker is django-rq's ``rqworker`` with
@@ -21,6 +22,7 @@ If either child exits on its own, the other is stopped and the command fails.
 
 from __future__ import annotations
 
+import errno
 import os
 import shlex
 import signal
@@ -45,6 +47,9 @@ from django_six_demos.conference.models import Talk
 from django_six_demos.tasks import rq
 
 MANAGE_PY = Path(example.__file__).resolve().parent.parent / "manage.py"
+
+# Ports after the busy one tried for a free one to suggest.
+PORTS_TO_TRY = 100
 
 # Seconds a child gets to exit after SIGTERM before it is killed.
 STOP_TIMEOUT = 10.0
@@ -114,11 +119,13 @@ class Command(BaseCommand):
                 "demo is for local development (DEBUG = True): it seeds users whose "
                 "passwords are public. For production, see example_project/README.md."
             )
+        bracketed = f"[{host}]" if ":" in host else host
+        # Before anything starts: runserver would fail only after "running at".
+        check_port(host, port)
         self._signals = 0
         self._prepare_database(verbosity)
 
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE}
-        bracketed = f"[{host}]" if ":" in host else host
         url = f"http://{bracketed}:{port}/"
 
         previous = {
@@ -222,15 +229,57 @@ def worker_args() -> list[str]:
         # one SIGTERM lets the current task finish, like db_worker).
         return rq.rq_worker_command(queues=tasks.get("QUEUES") or conf.TASK_QUEUES)
     return [
-        # db_worker after reaping lost tasks (RUNNING > 10 minutes).
+        # db_worker on every queue (its default), after reaping lost tasks (RUNNING > 10 minutes).
         "demos_worker",
-        "--queue-name",
-        "*",
         "--interval",
         "0.1",
         "--no-reload",
         "--no-startup-delay",
     ]
+
+
+def bind_error(host: str, port: int) -> OSError | None:
+    """Bind ``host:port`` as runserver will, and release it; return why that failed, if it did."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            if os.name == "posix":  # As runserver: a port left in TIME_WAIT is free.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+    except OSError as error:  # socket.gaierror too: a host name that does not resolve
+        return error
+    return None
+
+
+def free_port(host: str, after: int) -> int:
+    """Return a port ``host`` can serve on: the first free one after ``after``, else any."""
+    for port in range(after + 1, min(after + PORTS_TO_TRY, 65535) + 1):
+        if bind_error(host, port) is None:
+            return port
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))  # the system's choice
+        return int(sock.getsockname()[1])
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise CommandError, naming a free port to use, if the server could not listen there."""
+    error = bind_error(host, port)
+    if error is None:
+        return
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    if error.errno == errno.EADDRINUSE:
+        raise CommandError(
+            f"Port {port} is already in use on {host} (another demo or runserver?), so "
+            f"nothing was started. Stop that server, or use another port: "
+            f"python manage.py demo --port {free_port(host, port)}"
+        )
+    if error.errno == errno.EACCES:
+        raise CommandError(
+            f"Not allowed to serve on {address} (ports below 1024 need privileges). "
+            f"Use another port: python manage.py demo --port {free_port(host, 8000)}"
+        )
+    raise CommandError(f"Cannot serve on {address}: {error.strerror or error}.")
 
 
 def _accepts_connections(host: str, port: int) -> bool:
