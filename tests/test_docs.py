@@ -1,4 +1,4 @@
-"""The docs stay true to the code: check IDs, included files, chapters, demo users, figures."""
+"""The docs stay true to the code: check IDs, includes, chapters, demo users, figures, room links."""
 
 from __future__ import annotations
 
@@ -6,12 +6,19 @@ import ast
 import re
 import textwrap
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from django.apps import apps
+from django.test import override_settings
+from django.urls import reverse
 
+from django_six_demos import conf
 from django_six_demos.conf import DEMOS
 from django_six_demos.conference.management.commands.demos_seed import DEMO_USERS
+from django_six_demos.demo import DEFAULT_DOCS_URL, DemoConfig, installed_demos
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
@@ -716,4 +723,142 @@ def test_the_sqlite_how_to_leads_with_the_recommendation_and_it_runs(tmp_path):
         include.options.get("start-after") == "# [sqlite-database]"
         and include_target(include) == SOURCE / "sqlite" / "database.py"
         for include in directives(page, "literalinclude")
+    )
+
+
+# -- Room pages link to their chapter and to Django's docs ------------------------
+
+DJANGO_DOCS = "https://docs.djangoproject.com/en/"
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        href = dict(attrs).get("href")
+        if tag == "a" and href:
+            self.hrefs.append(href)
+
+
+def links(html: str) -> list[str]:
+    """The ``href`` of every ``<a>`` in ``html``, unescaped as a browser reads them."""
+    parser = _Links()
+    parser.feed(html)
+    return parser.hrefs
+
+
+def room(demo: str) -> DemoConfig:
+    config = apps.get_app_config(conf.DEMO_CONFIGS[demo].label)
+    assert isinstance(config, DemoConfig)
+    return config
+
+
+def docs_links_missing(
+    config: DemoConfig, page: str, docs_url: str = DEFAULT_DOCS_URL
+) -> list[str]:
+    """What the room's page lacks: a chapter that exists and a link to it, Django's docs."""
+    hrefs = links(page)
+    missing = []
+    if not config.chapter:
+        missing.append(f"{config.label} names no tutorial chapter")
+    elif not (DOCS / f"{config.chapter}.rst").is_file():
+        missing.append(f"{config.label}'s chapter docs/{config.chapter}.rst does not exist")
+    elif f"{docs_url}{config.chapter}.html" not in hrefs:
+        missing.append(f"the {config.label} page does not link to {config.chapter}")
+    if not config.django_docs.startswith(DJANGO_DOCS):
+        missing.append(f"{config.label} names no page of Django's docs")
+    elif config.django_docs not in hrefs:
+        missing.append(f"the {config.label} page does not link to Django's docs")
+    if config.is_django_feature and config.release_notes not in hrefs:
+        missing.append(f"the {config.label} page does not link to Django's release notes")
+    return missing
+
+
+def test_the_tests_see_every_room():
+    assert sorted(demo.slug for demo in installed_demos()) == sorted(conf.DEMOS)
+
+
+@pytest.mark.parametrize("demo", conf.DEMOS)
+def test_each_room_names_its_own_chapter(demo):
+    [chapter] = sorted((DOCS / "tutorial").glob(f"*-{demo}.rst"))
+
+    assert room(demo).chapter == f"tutorial/{chapter.stem}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("demo", conf.DEMOS)
+def test_each_room_page_links_its_chapter_and_djangos_docs(client, demo):
+    config = room(demo)
+
+    page = client.get(reverse(config.url_name))
+
+    assert page.status_code == 200
+    assert docs_links_missing(config, page.text) == []
+
+
+@pytest.mark.django_db
+@override_settings(DJANGO_SIX_DEMOS_DOCS_URL="https://docs.example/demos")
+def test_the_chapter_links_follow_the_docs_url_setting(client):
+    config = room(conf.DEMOS[0])
+
+    page = client.get(reverse(config.url_name)).text
+
+    assert f"https://docs.example/demos/{config.chapter}.html" in links(page)
+    assert docs_links_missing(config, page, docs_url="https://docs.example/demos/") == []
+
+
+def test_django_features_link_release_notes_and_packages_their_docs():
+    for demo in conf.DEMOS:
+        config = room(demo)
+        if config.is_django_feature:
+            assert config.release_notes.startswith(f"{DJANGO_DOCS}{config.added_in}/releases/")
+        else:
+            assert config.package_docs, f"{demo} shows a package but links no docs of it"
+
+
+# -- The check can fail ----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_room_without_a_chapter_fails(client):
+    config = room(conf.DEMOS[0])
+    chapter_url = config.chapter_url
+
+    with mock.patch.object(type(config), "chapter", ""):
+        page = client.get(reverse(config.url_name)).text
+
+        assert docs_links_missing(config, page) == [f"{config.label} names no tutorial chapter"]
+    # The page then links no chapter (the header still links the tutorial's contents).
+    assert chapter_url not in links(page)
+    assert DEFAULT_DOCS_URL + "tutorial/index.html" in links(page)
+
+
+@pytest.mark.django_db
+def test_a_chapter_missing_from_the_docs_fails(client):
+    config = room(conf.DEMOS[0])
+
+    with mock.patch.object(type(config), "chapter", "tutorial/99-nowhere"):
+        page = client.get(reverse(config.url_name)).text
+
+        assert docs_links_missing(config, page) == [
+            f"{config.label}'s chapter docs/tutorial/99-nowhere.rst does not exist"
+        ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("demo", conf.DEMOS)
+def test_a_room_page_without_the_links_fails(client, demo):
+    config = room(demo)
+    page = client.get(reverse(config.url_name)).text
+
+    stripped = re.sub(r'<ul class="read-more".*?</ul>', "", page, flags=re.DOTALL)
+
+    assert stripped != page
+    assert f"the {config.label} page does not link to {config.chapter}" in docs_links_missing(
+        config, stripped
+    )
+    assert f"the {config.label} page does not link to Django's docs" in docs_links_missing(
+        config, stripped
     )

@@ -14,12 +14,24 @@ from importlib import metadata
 from typing import Any, NamedTuple
 
 from django.apps import AppConfig, apps
+from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 
 from django_six_demos import compat
 
 # Every page is a partial-rendering template under a strict CSP.
 SITE_FEATURES = ("partials", "csp")
+
+# Where the tutorial lives; a project serving its own build of docs/ sets the setting.
+DOCS_URL_SETTING = "DJANGO_SIX_DEMOS_DOCS_URL"
+DEFAULT_DOCS_URL = "https://django-six-demos.readthedocs.io/en/latest/"
+
+
+def docs_url(page: str = "") -> str:
+    """Return the URL of a page of this project's docs ("tutorial/index"), or of their root."""
+    base = str(getattr(settings, DOCS_URL_SETTING, DEFAULT_DOCS_URL))
+    base = base if base.endswith("/") else f"{base}/"
+    return f"{base}{page}.html" if page else base
 
 
 def release_series(version: str) -> str:
@@ -85,6 +97,18 @@ class DemoConfig(AppConfig):
     middleware: tuple[str, ...] = ()
     # {module: install command}: while one is missing, the URLs stay out and E020 names it.
     requires: Mapping[str, str] = {}
+    # Where to read more: the room page links each one, and a test follows them.
+    # The tutorial chapter, as docs/<chapter>.rst names it: "tutorial/03-tasks".
+    chapter: str = ""
+    # Django's documentation of the feature, or of what a package's demo builds on.
+    django_docs: str = ""
+    django_docs_title: str = ""
+    # The Django release that added the feature ("6.0") and its release notes; both
+    # empty for a demo of a package, which the home page lists apart.
+    added_in: str = ""
+    release_notes: str = ""
+    # {distribution: URL of its docs} for the packages the demo shows.
+    package_docs: Mapping[str, str] = {}
     # Django 6.0 changed DEFAULT_AUTO_FIELD's default: the migrations stay the same on every line.
     default_auto_field = "django.db.models.BigAutoField"
 
@@ -103,6 +127,16 @@ class DemoConfig(AppConfig):
     @property
     def urls_module(self) -> str:
         return f"{self.name}.urls"
+
+    @property
+    def chapter_url(self) -> str:
+        """The tutorial chapter's URL under ``DJANGO_SIX_DEMOS_DOCS_URL``, or "" without one."""
+        return docs_url(self.chapter) if self.chapter else ""
+
+    @property
+    def is_django_feature(self) -> bool:
+        """Whether Django itself added what the demo shows (else a package completes it)."""
+        return bool(self.added_in)
 
     def stylesheet(self) -> str | None:
         """Return the static path of the demo's stylesheet, linked by the base template."""

@@ -1,4 +1,4 @@
-"""The home page: the installed demos and where each feature comes from here."""
+"""The home page: the installed demos, what Django added apart from the packages, and their sources."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ from django_six_demos.demo import installed_demos
 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
+    """List the demos: what Django itself added first, then the packages that complete it."""
+    demos = [demo for demo in installed_demos() if demo.available]
     return TemplateResponse(
         request,
         "django_six_demos/index.html",
         {
             "django_line": compat.DJANGO_LINE,
-            "rooms": [demo.context() for demo in installed_demos() if demo.available],
+            "django_features": [demo.context() for demo in demos if demo.is_django_feature],
+            "packages": [demo.context() for demo in demos if not demo.is_django_feature],
         },
     )
 

@@ -38,7 +38,7 @@ def test_inspector_shows_the_csp_headers_and_a_matching_nonce(strict_page, live_
 
 def test_every_room_page_runs_clean(strict_page, live_server):
     strict_page.goto(live_server.url + "/")
-    links = strict_page.locator(".rooms h2 a")
+    links = strict_page.locator(".rooms h3 a")
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
     assert len(hrefs) == 5
 

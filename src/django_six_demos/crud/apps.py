@@ -19,6 +19,14 @@ class CrudDemoConfig(DemoConfig):
     # neapolitan reverses bare URL names: this demo's URLs have no namespace.
     index_url_name = "demos-crud-index"
     order = 5
+    chapter = "tutorial/05-crud"
+    # Not a Django 6 feature: neapolitan builds on Django's class-based views.
+    django_docs = "https://docs.djangoproject.com/en/6.0/topics/class-based-views/generic-editing/"
+    django_docs_title = "Form handling with class-based views"
+    package_docs = {
+        "neapolitan": "https://noumenal.es/neapolitan/",
+        "django-filter": "https://django-filter.readthedocs.io/en/main/",
+    }
     extra_apps = ("neapolitan",)
     requires = {
         "neapolitan": "pip install neapolitan",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django_six_demos.demo import DemoConfig, Source, gated
 
-# Sends the Reporting-Endpoints header that CSP's report-to needs (the CSP
-# settings of Django 6.0+ and of django-csp emit only the CSP headers).
+# Turns report-uri URL names into this request's paths, and sends the
+# Reporting-Endpoints header that CSP's report-to needs (the CSP settings of
+# Django 6.0+ and of django-csp emit only the CSP headers).
 REPORTING_MIDDLEWARE = "django_six_demos.csp.reporting.ReportingEndpointsMiddleware"
 
 
@@ -21,7 +22,16 @@ class CspDemoConfig(DemoConfig):
     )
     url_prefix = "csp/"
     order = 2
+    chapter = "tutorial/02-csp"
+    django_docs = "https://docs.djangoproject.com/en/6.0/ref/csp/"
+    django_docs_title = "Content Security Policy"
+    added_in = "6.0"
+    release_notes = (
+        "https://docs.djangoproject.com/en/6.0/releases/6.0/#content-security-policy-support"
+    )
     middleware = (REPORTING_MIDDLEWARE,)
+    # The collector's URL name: conf.demo_settings() reports there by default.
+    csp_report_url_name = "django_six_demos_csp:report"
 
     def sources(self) -> list[Source]:
         return [gated("Middleware, nonce, decorators", "csp")]

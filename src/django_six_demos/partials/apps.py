@@ -17,6 +17,11 @@ class PartialsDemoConfig(DemoConfig):
     )
     url_prefix = "partials/"
     order = 1
+    chapter = "tutorial/01-partials"
+    django_docs = "https://docs.djangoproject.com/en/6.0/ref/templates/language/#template-partials"
+    django_docs_title = "Template partials"
+    added_in = "6.0"
+    release_notes = "https://docs.djangoproject.com/en/6.0/releases/6.0/#template-partials"
 
     def sources(self) -> list[Source]:
         return [gated("Template partials", "partials")]

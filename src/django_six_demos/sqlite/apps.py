@@ -18,6 +18,11 @@ class SqliteDemoConfig(DemoConfig):
     )
     url_prefix = "sqlite/"
     order = 4
+    chapter = "tutorial/04-sqlite"
+    # Not a Django 6 feature: dj-lite sets the options Django 5.1 added.
+    django_docs = "https://docs.djangoproject.com/en/6.0/ref/databases/#sqlite-notes"
+    django_docs_title = "SQLite notes"
+    package_docs = {"dj-lite": "https://github.com/adamghill/dj-lite"}
     # The contention lab runs as a task, on a real worker.
     features = ("tasks",)
     extra_apps = ("django_tasks_db",)

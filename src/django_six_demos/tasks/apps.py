@@ -17,6 +17,12 @@ class TasksDemoConfig(DemoConfig):
     )
     url_prefix = "tasks/"
     order = 3
+    chapter = "tutorial/03-tasks"
+    django_docs = "https://docs.djangoproject.com/en/6.0/topics/tasks/"
+    django_docs_title = "Tasks framework"
+    added_in = "6.0"
+    release_notes = "https://docs.djangoproject.com/en/6.0/releases/6.0/#background-tasks"
+    package_docs = {"django-tasks-db": "https://github.com/RealOrangeOne/django-tasks-db"}
     features = ("tasks",)
     # The pages import its model, also when the tasks run on RQ.
     extra_apps = ("django_tasks_db",)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import template
 from django.apps import apps
+from django.contrib import messages
+from django.contrib.messages.storage.base import Message
 from django.templatetags.static import static
 
 from django_six_demos import compat, frame
-from django_six_demos.demo import DemoConfig
+from django_six_demos.demo import DemoConfig, docs_url
 
 register = template.Library()
 
@@ -18,6 +21,22 @@ register = template.Library()
 def django_version() -> str:
     """Render the running Django release series, e.g. ``6.1``, never the patch release."""
     return compat.DJANGO_LINE
+
+
+@register.simple_tag
+def demo_docs_url(page: str = "") -> str:
+    """``{% demo_docs_url "tutorial/index" %}``: a page of the tutorial's docs, or their root."""
+    return docs_url(page)
+
+
+@register.simple_tag(takes_context=True)
+def demo_messages(context: template.Context) -> Iterable[Message]:
+    """``{% demo_messages as messages %}``: the request's messages, shown once.
+
+    Read from the request, so a project without the messages context processor still shows them.
+    """
+    request = context.get("request")
+    return messages.get_messages(request) if request is not None else []
 
 
 @register.simple_tag
