@@ -1,18 +1,23 @@
 """One visibility rule: every room shows the same visitor the same talks and speakers.
 
 Four visitors walk the partials explorer and the CRUD list, rows, details, search and
-speakers; the expected sets are written out here, not computed by the code under test.
+speakers, the links between them, the tasks room's programme and the CSP sandbox; the
+expected sets are written out here, not computed by the code under test.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.test import TestCase
 from django.urls import reverse
 
+from django_six_demos.conference.access import public_talks
 from django_six_demos.conference.models import Speaker, Talk
+from django_six_demos.csp.views import SANDBOX_AUTHOR, SANDBOX_TITLE
+from django_six_demos.tasks.tasks import accepted_talks
 
 User = get_user_model()
 HTMX = {"HX-Request": "true"}
@@ -20,6 +25,10 @@ EXPLORER = reverse("django_six_demos_partials:index")
 CRUD_LIST = reverse("demos-talk-list")
 # A word in one unpublished abstract, and nowhere else.
 SECRET = "zephyrine"
+# A link to a talk's page in the CRUD room (the one room with a page per talk).
+TALK_LINK = re.compile(
+    'href="{}"'.format(re.escape(reverse("demos-talk-detail", args=[0])).replace("/0/", r"/(\d+)/"))
+)
 
 # Visitors, by the name tests use; None is anonymous.
 VISITORS = ("anonymous", "ada", "grace", "staff")
@@ -174,3 +183,69 @@ class VisibilityTests(TestCase):
                 crud = self.every_page(reverse("demos-speaker-list"), "speaker_list", {})
                 assert {s.name for s in partials} == self.expected_speakers[visitor]
                 assert {s.name for s in crud} == self.expected_speakers[visitor]
+
+    def linked_talks(self, url: str, params: dict[str, str] | None = None) -> set[int]:
+        """Walk ``url``'s pages; return every talk a link on them opens."""
+        found: set[int] = set()
+        number = 1
+        while True:
+            response = self.client.get(url, {**(params or {}), "page": str(number)})
+            assert response.status_code == 200, (url, number)
+            found |= {int(pk) for pk in TALK_LINK.findall(response.text)}
+            page = (response.context_data or {}).get("page_obj")
+            if page is None or not page.has_next():
+                return found
+            number += 1
+
+    def test_every_talk_listed_or_linked_in_any_room_opens_in_every_room(self):
+        speakers = Speaker.objects.all()
+        for visitor in VISITORS:
+            with self.subTest(visitor=visitor):
+                self.visit_as(visitor)
+                expected = self.expected[visitor]
+                listed = {
+                    "partials explorer": self.explorer_talks(),
+                    "crud list": self.crud_talks(),
+                    "crud list links": self.linked_talks(CRUD_LIST),
+                }
+                # Each speaker page links that speaker's talks the visitor may read.
+                by_speaker = {
+                    speaker.pk: self.linked_talks(
+                        reverse("demos-speaker-detail", args=[speaker.pk])
+                    )
+                    for speaker in speakers
+                    if self.client.get(
+                        reverse("demos-speaker-detail", args=[speaker.pk])
+                    ).status_code
+                    == 200
+                }
+                listed["crud speaker pages"] = set().union(*by_speaker.values())
+                for room, talks in listed.items():
+                    assert talks == expected, room
+                for pk in sorted(expected):
+                    detail = self.client.get(reverse("demos-talk-detail", args=[pk]))
+                    row = self.client.get(
+                        reverse("django_six_demos_partials:row", args=[pk]), headers=HTMX
+                    )
+                    assert (detail.status_code, row.status_code) == (200, 200), pk
+
+    def test_the_tasks_rooms_programme_is_the_talks_everyone_may_read(self):
+        # The emails and the export act for no visitor: their talks open for all of them.
+        programme = {talk.pk for talk in accepted_talks()}
+        assert programme == {t.pk for t in public_talks()} == self.expected["anonymous"]
+        for visitor in VISITORS:
+            assert programme <= self.expected[visitor], visitor
+
+    def test_the_csp_sandboxs_specimen_is_not_a_talk_any_room_lists(self):
+        sandbox = reverse("django_six_demos_csp:sandbox")
+        for visitor in VISITORS:
+            with self.subTest(visitor=visitor):
+                self.visit_as(visitor)
+                page = self.client.get(sandbox).text
+
+                assert "is a specimen, not one of the conference's talks" in page
+                assert TALK_LINK.search(page) is None
+                for word in (SANDBOX_AUTHOR, SANDBOX_TITLE):
+                    assert self.explorer_talks({"q": word}, **HTMX) == set()
+                    assert self.crud_talks({"q": word}, **HTMX) == set()
+        assert not Talk.objects.filter(title=SANDBOX_TITLE).exists()

@@ -1,7 +1,7 @@
-"""Who may read and change which talks: one rule for every demo.
+"""Who may read and change which talks: one rule for every room.
 
-Anonymous visitors read accepted talks; a speaker also reads and changes their
-own; staff read and change everything. Every room builds its talk querysets here.
+Anonymous visitors read accepted talks; a speaker also their own; staff everything. Rooms list,
+link and open talks only from here, so a talk listed in one room opens in all of them.
 """
 
 from __future__ import annotations
@@ -40,6 +40,11 @@ def readable_talks(user: AnyUser, speaker: Speaker | None = None) -> QuerySet[Ta
     speaker = speaker if speaker is not None else speaker_of(user)
     if speaker is not None:
         return Talk.objects.filter(Q(status=Talk.Status.ACCEPTED) | Q(speaker=speaker))
+    return public_talks()
+
+
+def public_talks() -> QuerySet[Talk]:
+    """The talks every visitor may read: what a room shows when it acts for no one in particular."""
     return Talk.objects.filter(status=Talk.Status.ACCEPTED)
 
 

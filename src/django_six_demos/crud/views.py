@@ -1,7 +1,7 @@
 """Neapolitan CRUD views: one ``CRUDView`` subclass per model gives its five views and URLs.
 
-https://noumenal.es/neapolitan/ . The talk list loads its speakers with Django 6.1's
-fetch modes: https://docs.djangoproject.com/en/6.1/topics/db/fetch-modes/
+https://noumenal.es/neapolitan/ . Saves and deletes are confirmed with the messages framework;
+the talk list's speakers load with fetch modes: https://docs.djangoproject.com/en/6.1/topics/db/fetch-modes/
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any, ClassVar, Final, NamedTuple
 
-from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page
 from django.db import IntegrityError, transaction
@@ -17,14 +17,14 @@ from django.db.models import Count, Model, Q, QuerySet
 from django.forms import BaseModelForm
 from django.http import HttpResponseRedirect
 from django.http.response import HttpResponseBase
-from django.shortcuts import resolve_url
 from django.template.response import TemplateResponse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import capfirst
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 from neapolitan.views import CRUDView, Role  # type: ignore[import-untyped]
 
-from django_six_demos import compat
+from django_six_demos import accounts, compat
 from django_six_demos.conference.access import (
     is_staff,
     readable_speakers,
@@ -102,6 +102,16 @@ class DemoCRUDView(RolePermissionMixin, CRUDView):  # type: ignore[misc]
         obj: Model = form.save()
         return obj
 
+    def confirm(self, obj: Model, done: str) -> None:
+        """Say what happened (e.g. 'Talk “Typed ORMs” created.') on the next page.
+
+        Every save and delete answers with a redirect (for htmx, HX-Redirect: a full page
+        load), so the base template's header shows the message on the page that follows.
+        """
+        name = capfirst(self.model._meta.verbose_name)
+        # fail_silently: a project without MessageMiddleware still saves, just unannounced.
+        messages.success(self.request, f"{name} “{obj}” {done}.", fail_silently=True)
+
     def form_valid(self, form: BaseModelForm[Any]) -> HttpResponseBase:
         if refusal := self.over_the_write_limit():
             return refusal
@@ -116,6 +126,7 @@ class DemoCRUDView(RolePermissionMixin, CRUDView):  # type: ignore[misc]
             # save_form() refused inside the transaction (a cap): nothing saved.
             form.add_error(None, error)
             return self.form_invalid(form)
+        self.confirm(self.object, "created" if self.role == Role.CREATE else "updated")
         return self.redirect(self.get_success_url())
 
     def form_invalid(self, form: BaseModelForm[Any]) -> TemplateResponse:
@@ -129,6 +140,7 @@ class DemoCRUDView(RolePermissionMixin, CRUDView):  # type: ignore[misc]
         if refusal := self.over_the_write_limit():
             return refusal
         self.object.delete()
+        self.confirm(self.object, "deleted")
         return self.redirect(self.get_success_url())
 
     def next_url(self) -> str | None:
@@ -296,11 +308,11 @@ class SpeakerView(DemoCRUDView):
 @require_GET
 def index(request: HtmxHttpRequest) -> TemplateResponse:
     """The room: what neapolitan gives, what this demo adds, who may do what."""
-    login_url = resolve_url(settings.LOGIN_URL)
     context = {
         **demo_for(__name__).context(),
         "speaker": speaker_of(request.user),
-        "login_url": f"{login_url}?{urlencode({'next': request.get_full_path()})}",
+        # The demos' own sign-in page: the project's LOGIN_URL may serve nothing.
+        "login_url": accounts.sign_in_url(request.get_full_path()),
         "has_fetch_modes": compat.HAS_FETCH_MODES,
         "write_rate": WRITE_RATE,
         "max_talks": MAX_TALKS_PER_SPEAKER,
