@@ -258,7 +258,13 @@ class StrictCspTests(SimpleTestCase):
     def test_demo_settings_is_the_one_helper_call(self):
         result = conf.demo_settings(DJANGO_MIDDLEWARE)
 
-        assert set(result) == {"MIDDLEWARE", "TEMPLATES", "TASKS", compat.CSP_SETTING}
+        assert set(result) == {
+            "MIDDLEWARE",
+            "TEMPLATES",
+            "TASKS",
+            compat.CSP_SETTING,
+            conf.REPORTING_ENDPOINTS_SETTING,
+        }
         assert result["TASKS"]["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
         assert conf.HTMX_MIDDLEWARE in result["MIDDLEWARE"]
         assert REPORTING_MIDDLEWARE in result["MIDDLEWARE"]
@@ -267,13 +273,28 @@ class StrictCspTests(SimpleTestCase):
         assert "TASKS" not in conf.demo_settings(DJANGO_MIDDLEWARE, demos=["partials", "crud"])
         assert "TASKS" in conf.demo_settings(DJANGO_MIDDLEWARE, demos=["sqlite"])
 
-    def test_demo_settings_without_a_report_uri_reports_nowhere(self):
+    def test_demo_settings_report_to_the_collector_by_url_name(self):
         result = conf.demo_settings(DJANGO_MIDDLEWARE)
 
         with self.settings(**result):
             policy = compat.configured_policies()["enforce"]
-        assert "report-uri" not in policy
-        assert "report-to" not in policy
+        # A URL name: the csp demo's middleware reverses it on each request.
+        assert policy["report-uri"] == ["django_six_demos_csp:report"]
+        assert policy["report-to"] == [conf.CSP_REPORT_GROUP]
+        assert result[conf.REPORTING_ENDPOINTS_SETTING] == {"csp": "django_six_demos_csp:report"}
+        assert conf.collector_url_name() == "django_six_demos_csp:report"
+        assert conf.collector_url_name(["partials", "tasks"]) is None
+
+    def test_demo_settings_without_the_csp_demo_or_with_none_report_nowhere(self):
+        for result in (
+            conf.demo_settings(DJANGO_MIDDLEWARE, demos=["partials", "tasks"]),
+            conf.demo_settings(DJANGO_MIDDLEWARE, csp_report_uri=None),
+        ):
+            with self.settings(**result):
+                policy = compat.configured_policies()["enforce"]
+            assert "report-uri" not in policy
+            assert "report-to" not in policy
+            assert conf.REPORTING_ENDPOINTS_SETTING not in result
 
     def test_demo_settings_report_uri_reports_both_ways(self):
         result = conf.demo_settings(DJANGO_MIDDLEWARE, csp_report_uri="/demos/csp/report/")

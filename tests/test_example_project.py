@@ -457,7 +457,7 @@ SIGN_IN_ATTEMPTS = textwrap.dedent(
         }
 
     for path, username, password in (
-        ("/accounts/login/", "visitor", "visitor-passphrase"),
+        ("/sign-in/", "visitor", "visitor-passphrase"),
         ("/admin/login/", "boss", "boss-passphrase"),
     ):
         print(json.dumps({
@@ -477,7 +477,7 @@ def test_five_wrong_passwords_lock_out_the_right_one_too(tmp_path):
     result = manage(["shell", "-v", "0", "-c", SIGN_IN_ATTEMPTS], env, cwd=tmp_path)
     runs = [json.loads(line) for line in result.stdout.splitlines()]
 
-    assert [run["path"] for run in runs] == ["/accounts/login/", "/admin/login/"]
+    assert [run["path"] for run in runs] == ["/sign-in/", "/admin/login/"]
     for run in runs:
         # The fifth failure is the one that locks.
         assert run["wrong"] == [200, 200, 200, 200, 429], run["path"]
@@ -579,7 +579,7 @@ def test_demo_command_runs_server_and_worker_and_stops_cleanly(tmp_path):
             header_nonce[1]
         }
 
-        status, headers, page = get(f"{url}accounts/login/")
+        status, headers, page = get(f"{url}sign-in/")
         assert status == 200
         assert 'name="csrfmiddlewaretoken"' in page
         assert "Content-Security-Policy" in headers

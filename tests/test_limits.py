@@ -59,7 +59,7 @@ class SideEffectTests(TestCase):
     def test_anonymous_visitors_are_sent_to_sign_in_and_back_to_the_form(self):
         response = self.post(ring, AnonymousUser(), referer="http://testserver/demos/tasks/")
         assert response.status_code == 302
-        assert response["Location"].startswith("/accounts/login/?next=")
+        assert response["Location"].startswith("/demos/sign-in/?next=")
         assert "demos/tasks/" in response["Location"]
         assert calls == []
 
@@ -70,7 +70,7 @@ class SideEffectTests(TestCase):
     def test_htmx_requests_navigate_the_whole_page_to_sign_in(self):
         response = self.post(ring, AnonymousUser(), htmx=True)
         assert response.status_code == 200
-        assert response["HX-Redirect"].startswith("/accounts/login/")
+        assert response["HX-Redirect"].startswith("/demos/sign-in/")
         assert calls == []
 
     def test_past_the_per_user_limit_a_friendly_429(self):

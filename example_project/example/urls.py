@@ -1,4 +1,4 @@
-"""URLs of the example project: the demos at ``/``, the admin, sign-in."""
+"""URLs of the example project: the demos at ``/`` (with their own sign-in), the admin."""
 
 from __future__ import annotations
 
@@ -7,7 +7,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # login/, logout/, password_change/ ...; the login template is in example/templates.
-    path("accounts/", include("django.contrib.auth.urls")),
     path("", include("django_six_demos.urls")),
 ]

@@ -6,6 +6,7 @@ The demos are found in the package, not listed here.
 from __future__ import annotations
 
 import copy
+import enum
 import importlib
 import importlib.util
 from collections.abc import Iterable, Mapping, Sequence
@@ -45,13 +46,27 @@ FRAME_MIDDLEWARE: Final = "django_six_demos.frame.middleware.DemoFrameMiddleware
 REPORTING_ENDPOINTS_SETTING: Final = "DJANGO_SIX_DEMOS_REPORTING_ENDPOINTS"
 CSP_REPORT_GROUP: Final = "csp"
 DJANGO_TEMPLATES: Final = "django.template.backends.django.DjangoTemplates"
-# A queue each for emails and exports, so a worker can serve one (db_worker --queue-name emails).
+# A queue each for emails and exports: demos_worker serves them all, and a worker may serve
+# one (demos_worker --queue-name emails).
 TASK_QUEUES: Final = ("default", "emails", "exports")
 
 _SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 _WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
 _COMMON_MIDDLEWARE = "django.middleware.common.CommonMiddleware"
 _GZIP_MIDDLEWARE = "django.middleware.gzip.GZipMiddleware"
+
+
+class _Reports(enum.Enum):
+    COLLECTOR = "the CSP report collector of a demo"
+
+    def __repr__(self) -> str:
+        return "CSP_COLLECTOR"
+
+
+# demo_settings()' default csp_report_uri: the URL name a demo gives for its collector
+# (its config's csp_report_url_name). The demo's middleware reverses it on each request,
+# so reports follow wherever the demos' URLs are included.
+CSP_COLLECTOR: Final = _Reports.COLLECTOR
 
 
 def demo_configs(demos: Iterable[str] = DEMOS) -> list[type[DemoConfig]]:
@@ -194,18 +209,32 @@ def tasks_setting(*, queues: Sequence[str] = TASK_QUEUES) -> dict[str, Any]:
     return {"default": {"BACKEND": compat.DATABASE_TASK_BACKEND, "QUEUES": list(queues)}}
 
 
+def collector_url_name(demos: Iterable[str] = DEMOS) -> str | None:
+    """Return the URL name of the CSP report collector one of ``demos`` has, if any."""
+    for config in demo_configs(demos):
+        name = getattr(config, "csp_report_url_name", "")
+        if name:
+            return str(name)
+    return None
+
+
 def demo_settings(
     middleware_setting: Sequence[str],
     templates_setting: Sequence[Mapping[str, Any]] | None = None,
     *,
-    csp_report_uri: str | None = None,
+    csp_report_uri: str | None | _Reports = CSP_COLLECTOR,
     demos: Iterable[str] = DEMOS,
 ) -> dict[str, Any]:
     """Return MIDDLEWARE, TEMPLATES, the strict CSP and TASKS for ``demos``.
 
-    ``csp_report_uri`` makes the policy report there through both report-uri and report-to.
+    The policy reports through both report-uri and report-to to ``csp_report_uri``: by
+    default (:data:`CSP_COLLECTOR`) the csp demo's collector, by a URL name that the demo's
+    middleware resolves on each request (no reports without the csp demo). A path, an
+    absolute URL or another URL name overrides it; ``None`` asks for no reports.
     """
     demos = list(demos)
+    if csp_report_uri is CSP_COLLECTOR:
+        csp_report_uri = collector_url_name(demos)
     result: dict[str, Any] = {
         "MIDDLEWARE": middleware(middleware_setting, demos=demos),
         "TEMPLATES": templates(templates_setting),

@@ -11,13 +11,14 @@ import math
 from collections.abc import Callable
 from typing import Any, Final, NamedTuple, TypeVar
 
-from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from django_ratelimit.core import get_usage
+
+from django_six_demos import accounts
 
 REFUSED_TEMPLATE: Final = "django_six_demos/refused.html"
 # The region of base.html where an htmx request's refusal is shown.
@@ -111,12 +112,12 @@ def _next_path(request: HttpRequest) -> str | None:
 
 
 def sign_in(request: HttpRequest, next_path: str | None = None) -> HttpResponseBase:
-    """Send an anonymous visitor to sign in, then back to ``next_path`` or the referring page."""
-    redirect = redirect_to_login(next_path or _next_path(request) or "/")
+    """Send an anonymous visitor to the demos' sign-in, then back to ``next_path`` or the referrer."""
+    url = accounts.sign_in_url(next_path or _next_path(request) or "/")
     if getattr(request, "htmx", False):
         # htmx would follow a 302 and swap the sign-in page in: navigate instead.
-        return HttpResponseClientRedirect(redirect.url)
-    return redirect
+        return HttpResponseClientRedirect(url)
+    return HttpResponseRedirect(url)
 
 
 def side_effect(

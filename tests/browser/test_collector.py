@@ -175,5 +175,5 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_the_reports_page(
 
     strict_page.goto(live_server.url + "/csp/reports/")
 
-    expect(strict_page).to_have_url(re.compile(r"/accounts/login/\?next=/csp/reports/$"))
+    expect(strict_page).to_have_url(re.compile(r"/sign-in/\?next=/csp/reports/$"))
     expect(strict_page.locator("body")).not_to_contain_text("/private/page/")

@@ -150,5 +150,5 @@ def test_anonymous_visitors_are_sent_to_sign_in(strict_page, live_server, seeded
 
     strict_page.get_by_role("link", name="Sign in to propose a talk").click()
 
-    expect(strict_page).to_have_url(re.compile(r"/accounts/login/\?next=/crud/demos-talk/new/$"))
+    expect(strict_page).to_have_url(re.compile(r"/sign-in/\?next=/crud/demos-talk/new/$"))
     expect(strict_page.locator("h1")).to_have_text("Sign in")

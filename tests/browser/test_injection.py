@@ -152,7 +152,7 @@ def sent(page: Page) -> RequestWatch:
 
 def sign_in(page, live_server, username, password):
     """Through the real sign-in page, as a person would."""
-    page.goto(f"{live_server.url}/accounts/login/?next=/")
+    page.goto(f"{live_server.url}/sign-in/?next=/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()

@@ -44,7 +44,7 @@ def test_anonymous_visitors_are_asked_to_sign_in_then_get_the_forms(
     expect(strict_page.get_by_role("button", name="Build the export")).to_have_count(0)
 
     strict_page.get_by_role("link", name="Sign in", exact=True).click()
-    expect(strict_page).to_have_url(re.compile(r"/accounts/login/\?next=/tasks/$"))
+    expect(strict_page).to_have_url(re.compile(r"/sign-in/\?next=/tasks/$"))
     expect(strict_page.locator("h1")).to_have_text("Sign in")
     # The seeded passwords work only with DEBUG on: sign in with a session instead.
     sign_in(strict_page, live_server, "grace")

@@ -7,11 +7,9 @@ import re
 from typing import Any
 from unittest import mock
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User as AuthUser
 from django.http import HttpResponse
-from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory, SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
@@ -675,7 +673,7 @@ class ReportsPageTests(TestCase):
 
     def test_anonymous_visitors_are_sent_to_sign_in_and_see_no_report(self):
         self.client.logout()
-        login = resolve_url(settings.LOGIN_URL)
+        login = reverse("django_six_demos_sign_in")
 
         response = self.client.get(PAGE)
 
@@ -702,9 +700,10 @@ class ReportsPageTests(TestCase):
         self.client.logout()
         response = self.client.post(CLEAR)
         assert response.status_code == 302
-        assert response["Location"] == f"{resolve_url(settings.LOGIN_URL)}?next={PAGE}"
+        login = reverse("django_six_demos_sign_in")
+        assert response["Location"] == f"{login}?next={PAGE}"
         response = self.client.post(CLEAR, headers=HTMX)
-        assert response["HX-Redirect"].startswith(resolve_url(settings.LOGIN_URL))
+        assert response["HX-Redirect"].startswith(login)
 
         self.client.force_login(self.speaker)
         for headers in ({}, HTMX):

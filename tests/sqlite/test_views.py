@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 INDEX = reverse("django_six_demos_sqlite:index")
 LAB_URL = reverse("django_six_demos_sqlite:lab")
 START = reverse("django_six_demos_sqlite:lab-start")
+RECENT = reverse("django_six_demos_sqlite:recent-runs")
 HTMX = {"HX-Request": "true"}
 DUMMY = {"default": {"BACKEND": compat.DUMMY_TASK_BACKEND, "QUEUES": []}}
 User = get_user_model()
@@ -73,7 +74,7 @@ def finish(run: ContentionRun) -> None:
 def live_cell(html: str, name: str) -> str:
     row = re.search(rf'<tr id="setting-{name}">(.*?)</tr>', html, re.DOTALL)
     assert row is not None, name
-    cell = re.search(r'<td class="(verdict-\w+)">\s*([^<]*?)\s*<', row[1])
+    cell = re.search(r'<td class="(verdict-\w+)"[^>]*>\s*([^<]*?)\s*<', row[1])
     assert cell is not None, name
     return f"{cell[2]} [{cell[1]}]"
 
@@ -146,7 +147,7 @@ class SettingsPageTests(TestCase):
         assert [name for name, _ in rows] == [row.setting.name for row in response.context["rows"]]
         for name, row in rows:
             # The last cell says why: a sentence of its own for each setting.
-            why = " ".join(re.findall(r"<td>(.*?)</td>", row, re.DOTALL)[-1].split())
+            why = " ".join(re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)[-1].split())
             assert len(why) > 60, name
         assert len({row for _, row in rows}) == len(rows)
         assert "134217728 bytes" in response.text
@@ -228,7 +229,7 @@ class LabPageTests(TestCase):
         assert response.status_code == 200
         assert f'action="{START}"' not in page(response)
         assert "Only staff may start a run." in page(response)
-        assert f'href="/accounts/login/?next={LAB_URL}"' in page(response)
+        assert f'href="/demos/sign-in/?next={LAB_URL}"' in page(response)
         # The guard is stated with its figures.
         text = " ".join(page(response).split())
         assert "the next no sooner than 2 minutes after the last one started or finished" in text
@@ -242,7 +243,7 @@ class LabPageTests(TestCase):
 
         assert f'action="{START}"' not in page(response)
         assert "Only staff may start a run." in page(response)
-        assert "/accounts/login/" not in page(response)
+        assert "/demos/sign-in/" not in page(response)
 
     def test_tells_staff_when_the_next_run_may_start(self):
         self.client.force_login(self.staff)
@@ -433,9 +434,9 @@ class LabGuardTests(TestCase):
         response = self.post(Referer=f"http://testserver{LAB_URL}")
 
         assert response.status_code == 302
-        assert response["Location"] == f"/accounts/login/?next=http%3A//testserver{LAB_URL}"
+        assert response["Location"] == f"/demos/sign-in/?next=http%3A//testserver{LAB_URL}"
         htmx = self.post(**HTMX)
-        assert htmx["HX-Redirect"].startswith("/accounts/login/")
+        assert htmx["HX-Redirect"].startswith("/demos/sign-in/")
         self.assert_nothing_started()
 
     def test_signed_in_visitors_who_are_not_staff_are_refused(self):
@@ -651,6 +652,59 @@ class RunStatusTests(TestCase):
         assert (
             self.client.get(reverse("django_six_demos_sqlite:run", args=[999])).status_code == 404
         )
+
+
+@override_settings(TASKS=DUMMY)
+class RecentRunsTests(TestCase):
+    """The lab's list of recent runs follows a run until it finishes, then stops polling."""
+
+    def test_the_list_polls_while_a_run_is_queued(self):
+        run = ContentionRun.objects.create(writers=4, seconds=2)
+
+        response = self.client.get(LAB_URL)
+
+        assert f'hx-get="{RECENT}" hx-trigger="every 2s" hx-swap="outerHTML"' in response.text
+        item = re.search(rf'<li id="recent-run-{run.pk}">(.*?)</li>', response.text, re.DOTALL)
+        assert item is not None
+        assert "queued" in item[1]
+
+    def test_htmx_gets_the_list_alone_until_every_run_has_finished(self):
+        run = ContentionRun.objects.create(writers=4, seconds=2, status="running")
+
+        response = self.client.get(RECENT, headers=HTMX)
+
+        assert response.status_code == 200
+        assert "<html" not in response.text
+        assert response.text == render_to_string(f"{LAB}#recent-runs", response.context_data)
+        assert "hx-trigger" in response.text
+        assert "running" in response.text
+
+        ContentionRun.objects.filter(pk=run.pk).update(status="done", result=RESULT)
+        response = self.client.get(RECENT, headers=HTMX)
+
+        # 286 stops htmx polling, and the list it sends polls no more.
+        assert response.status_code == 286
+        assert "hx-trigger" not in response.text
+        assert re.search(rf'<li id="recent-run-{run.pk}">.*done', response.text, re.DOTALL)
+        assert "HX-Request" in response["Vary"]
+
+    def test_finished_runs_are_not_polled(self):
+        ContentionRun.objects.create(writers=4, seconds=2, status="failed", error="boom")
+
+        assert "hx-trigger" not in page(self.client.get(LAB_URL)).split("Recent runs")[1]
+
+    def test_a_run_queued_too_long_is_taken_for_lost_and_not_polled(self):
+        ContentionRun.objects.create(writers=4, seconds=2)
+        ContentionRun.objects.update(created_at=timezone.now() - timedelta(hours=1))
+
+        response = self.client.get(RECENT, headers=HTMX)
+
+        assert response.status_code == 286
+        assert "hx-trigger" not in response.text
+
+    def test_a_plain_get_is_a_200_and_a_post_is_refused(self):
+        assert self.client.get(RECENT).status_code == 200
+        assert self.client.post(RECENT).status_code == 405
 
 
 class ChartTests(TestCase):

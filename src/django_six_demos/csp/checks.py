@@ -8,11 +8,12 @@ from typing import Any
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Tags, Warning, register
-from django.urls import Resolver404, resolve
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from django_six_demos import compat
 from django_six_demos.conf import REPORTING_ENDPOINTS_SETTING
 from django_six_demos.csp.apps import REPORTING_MIDDLEWARE
+from django_six_demos.csp.reporting import is_url_name
 
 
 def _policy_sources(directive: str) -> list[str]:
@@ -34,23 +35,45 @@ def _site_path(uri: str) -> str | None:
     return "/" + path.removeprefix(prefix) if path.startswith(prefix) else path
 
 
+_W013_HINT = (
+    "conf.demo_settings() reports to the csp demo's collector wherever django_six_demos.urls "
+    "is included; csp_report_uri=... points elsewhere."
+)
+
+
+def _url_name_problem(name: str) -> str | None:
+    """Why the URL name ``name`` in report-uri would not reach a URL, or None if it would."""
+    if REPORTING_MIDDLEWARE not in (getattr(settings, "MIDDLEWARE", None) or []):
+        return f"is a URL name, which only {REPORTING_MIDDLEWARE!r} (not in MIDDLEWARE) resolves"
+    try:
+        reverse(name)
+    except NoReverseMatch:
+        return "is a URL name that matches no URL (is django_six_demos.urls included?)"
+    return None
+
+
 @register(Tags.urls)
 def check_csp_report_uri(
     app_configs: Sequence[AppConfig] | None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """W013: a report-uri path on this site that no URL matches (other sites are not checked)."""
+    """W013: a report-uri path or URL name that reaches no URL here (other sites: not checked)."""
     messages: list[CheckMessage] = []
     for uri in _policy_sources("report-uri"):
-        path = _site_path(uri)
-        if path is None:
+        if is_url_name(uri):
+            problem = _url_name_problem(uri)
+        elif (path := _site_path(uri)) is None:
             continue
-        try:
-            resolve(path)
-        except Resolver404:
+        else:
+            try:
+                resolve(path)
+                problem = None
+            except Resolver404:
+                problem = "matches no URL"
+        if problem:
             messages.append(
                 Warning(
-                    f"The CSP report-uri {uri!r} matches no URL; reports would be lost.",
-                    hint="Point it at the collector: conf.demo_settings(..., csp_report_uri=...).",
+                    f"The CSP report-uri {uri!r} {problem}; reports would be lost.",
+                    hint=_W013_HINT,
                     id="django_six_demos.W013",
                 )
             )

@@ -28,7 +28,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from django_six_demos import compat, csp_header, limits
 from django_six_demos.conference import access
-from django_six_demos.csp import reporting
+from django_six_demos.csp import policies, reporting
 from django_six_demos.csp.apps import REPORTING_MIDDLEWARE
 from django_six_demos.csp.models import CspReport
 from django_six_demos.demo import demo_for
@@ -315,7 +315,7 @@ def _reporting_directives() -> list[tuple[str, str, str]]:
     """Return (header, directive, value) for each reporting directive in force."""
     headers = {"enforce": csp_header.ENFORCED, "report-only": csp_header.REPORT_ONLY}
     return [
-        (headers[mode], directive, " ".join(str(s) for s in sources))
+        (headers[mode], directive, " ".join(policies.sent_sources(directive, sources)))
         for mode, policy in compat.configured_policies().items()
         for directive in ("report-uri", "report-to")
         if isinstance(sources := policy.get(directive), list) and sources

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from django_six_demos import csp_policy
+from django_six_demos.csp.reporting import report_url
 
 # Why each directive is in a policy (tests/csp/test_policies.py: none may lack one).
 REASONS: Final[Mapping[str, str]] = {
@@ -100,13 +101,23 @@ def source_text(source: object) -> str:
     return "'nonce-…'" if source is csp_policy.NONCE else str(source)
 
 
+def sent_sources(name: str, sources: Any) -> tuple[str, ...]:
+    """Return the sources of directive ``name`` as the header carries them.
+
+    The nonce as ``'nonce-…'``; in ``report-uri``, a URL name as the path it resolves to.
+    """
+    if name == "report-uri":
+        return tuple(report_url(str(s)) or str(s) for s in sources)
+    return tuple(source_text(s) for s in sources)
+
+
 def explain(directives: Mapping[str, Any]) -> list[ExplainedDirective]:
     """Return each directive sent (not ``None`` or ``False``) with its sources and reason."""
     explained = []
     for name, sources in directives.items():
         if sources is None or sources is False:
             continue
-        values = () if sources is True else tuple(source_text(s) for s in sources)
+        values = () if sources is True else sent_sources(name, sources)
         explained.append(ExplainedDirective(name, values, REASONS.get(name)))
     return explained
 
@@ -122,5 +133,5 @@ def reporting(directives: Mapping[str, Any]) -> list[str]:
     for name in ("report-uri", "report-to"):
         sources = directives.get(name)
         if sources and not isinstance(sources, bool):
-            found += [f"{name} {source_text(source)}" for source in sources]
+            found += [f"{name} {source}" for source in sent_sources(name, sources)]
     return found

@@ -1,7 +1,7 @@
-"""The ``Reporting-Endpoints`` header that CSP's ``report-to`` needs; Django sends none.
+"""Where CSP reports go: ``report-uri`` URL names made paths, and the ``Reporting-Endpoints`` header.
 
-Over plain HTTP Chromium ignores the header yet prefers ``report-to``, so in development
-(``DEBUG``, no HTTPS) the middleware drops ``report-to`` where ``report-uri`` can stand in.
+A URL name follows the mount point. Over plain HTTP in development (``DEBUG``) Chromium ignores
+the header yet prefers ``report-to``, so there ``report-to`` is dropped beside ``report-uri``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.urls import NoReverseMatch, reverse
 from django.utils.encoding import iri_to_uri
 
 from django_six_demos import csp_header
@@ -23,12 +24,30 @@ HEADER = "Reporting-Endpoints"
 _GROUP = re.compile(r"^[a-z*][a-z0-9_.*-]*$")
 
 
+def is_url_name(source: str) -> bool:
+    """Whether a ``report-uri`` source is a URL name (it has no "/"), not a path or URL."""
+    return "/" not in source
+
+
+def report_url(source: str) -> str | None:
+    """Return where ``source`` points: a URL name reversed now, a path or URL as it is.
+
+    None for a URL name that matches no URL (check W013 names it).
+    """
+    if not is_url_name(source):
+        return source
+    try:
+        return reverse(source)
+    except NoReverseMatch:
+        return None
+
+
 def endpoints() -> dict[str, str]:
-    """Return the configured ``{group: url}`` (the setting, or nothing)."""
+    """Return the configured ``{group: url}`` (the setting, or nothing), URL names reversed."""
     value = getattr(settings, REPORTING_ENDPOINTS_SETTING, None)
     if not isinstance(value, Mapping):
         return {}
-    return {str(group): str(url) for group, url in value.items()}
+    return {str(group): url for group, source in value.items() if (url := report_url(str(source)))}
 
 
 def header_value(request: HttpRequest, groups: Mapping[str, str]) -> str:
@@ -50,16 +69,37 @@ def asks_for_reports(response: HttpResponseBase) -> bool:
     return any("report-to" in policy for policy in csp_header.policies(response).values())
 
 
+def _rewrite(response: HttpResponseBase, name: str, policy: csp_header.Policy) -> None:
+    response[name] = "; ".join(" ".join([d, *sources]) for d, sources in policy.items())
+
+
+def resolve_report_uri(response: HttpResponseBase) -> None:
+    """Turn the URL names in each ``report-uri`` of ``response`` into paths.
+
+    A name that matches no URL is left out, and ``report-uri`` with it if nothing is left.
+    """
+    for name, policy in csp_header.policies(response).items():
+        sources = policy.get("report-uri", [])
+        if not any(is_url_name(source) for source in sources):
+            continue
+        urls = [url for source in sources if (url := report_url(source))]
+        if urls:
+            policy["report-uri"] = urls
+        else:
+            del policy["report-uri"]
+        _rewrite(response, name, policy)
+
+
 def drop_report_to_beside_report_uri(response: HttpResponseBase) -> None:
     """Remove ``report-to`` from each CSP header of ``response`` that has ``report-uri``."""
     for name, policy in csp_header.policies(response).items():
         if "report-to" in policy and "report-uri" in policy:
-            kept = [" ".join([d, *sources]) for d, sources in policy.items() if d != "report-to"]
-            response[name] = "; ".join(kept)
+            del policy["report-to"]
+            _rewrite(response, name, policy)
 
 
 class ReportingEndpointsMiddleware:
-    """Add ``Reporting-Endpoints`` to responses whose CSP reports to a group.
+    """Resolve ``report-uri`` URL names; add ``Reporting-Endpoints`` where CSP reports to a group.
 
     Just outside the CSP middleware, so the CSP header is set; a view's own header is kept.
     """
@@ -69,11 +109,15 @@ class ReportingEndpointsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
+        # Reversed per request: the URLconf (and script prefix) of this request.
+        resolve_report_uri(response)
         # Only with DEBUG: elsewhere the header stays exactly as the settings say.
         if settings.DEBUG and not request.is_secure():
             drop_report_to_beside_report_uri(response)
+        if HEADER in response or not asks_for_reports(response):
+            return response
         groups = endpoints()
-        if not groups or HEADER in response or not asks_for_reports(response):
+        if not groups:
             return response
         try:
             value = header_value(request, groups)

@@ -9,6 +9,8 @@ from django.apps import AppConfig
 from django.core.checks import CheckMessage, Tags, Warning, register
 from django.db import connections
 
+from django_six_demos.sqlite.database import TIMEOUT
+
 
 @register(Tags.compatibility)
 def check_sqlite_settings(
@@ -25,7 +27,11 @@ def check_sqlite_settings(
         return [
             Warning(
                 "The default SQLite database runs without WAL and IMMEDIATE transactions.",
-                hint="Configure it with dj_lite.sqlite_config(BASE_DIR) to avoid 'database is locked'.",
+                hint=(
+                    "from django_six_demos.sqlite.database import sqlite_database, then "
+                    'DATABASES = {"default": sqlite_database(BASE_DIR)}: dj-lite\'s settings '
+                    f"(WAL, IMMEDIATE) with a {TIMEOUT} s timeout, against 'database is locked'."
+                ),
                 id="django_six_demos.W010",
             )
         ]

@@ -14,7 +14,6 @@ from functools import partial
 from typing import Any, Final
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -26,12 +25,12 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HTMX_STOP_POLLING
 
-from django_six_demos import compat, limits
+from django_six_demos import accounts, compat, limits
 from django_six_demos.demo import demo_for
 from django_six_demos.htmx import HtmxHttpRequest
 from django_six_demos.sqlite import contention, database
 from django_six_demos.sqlite.forms import ContentionLabForm
-from django_six_demos.sqlite.models import KEEP_RUNS, ContentionRun
+from django_six_demos.sqlite.models import ACTIVE_FOR, KEEP_RUNS, ContentionRun
 from django_six_demos.sqlite.routers import QUEUE_DATABASE, TaskQueueRouter
 
 logger = logging.getLogger(__name__)
@@ -44,6 +43,7 @@ WORKER_HINT_AFTER: Final = timedelta(seconds=10)
 LAB_RATE: Final = limits.Rate(per_user="10/h", per_ip="20/h")
 # ... and never sooner than this after the last run was created, started or finished.
 LAB_COOL_DOWN: Final = timedelta(minutes=2)
+RECENT_RUNS: Final = 5  # the lab lists this many runs, newest first
 CHART_LABEL_WIDTH: Final = 150
 CHART_BAR_MAX: Final = 240
 CHART_ROW: Final = 28
@@ -212,16 +212,26 @@ def _lab_context(
         "form": form,
         "run": run,
         "tasks_available": compat.tasks_api_importable(),
-        "recent_runs": ContentionRun.objects.all()[:5],
+        **_recent_runs_context(),
         "variants": list(contention.variants().values()),
         "may_start": may_start,
         "cool_down_left": cool_down_left() if may_start else None,
         "cool_down_minutes": round(LAB_COOL_DOWN.total_seconds() / 60),
         "lab_rate": LAB_RATE,
         "keep_runs": KEEP_RUNS,
-        "login_url": redirect_to_login(request.get_full_path()).url,
+        "login_url": accounts.sign_in_url(request.get_full_path()),
         **(_run_context(run) if run is not None else {}),
     }
+
+
+def _recent_runs_context() -> dict[str, Any]:
+    runs = list(ContentionRun.objects.all()[:RECENT_RUNS])
+    for run in runs:
+        _sync_with_task(run)  # a run whose worker was lost must not read "running" for ever
+    # A run queued longer than ACTIVE_FOR is taken for lost (no worker): the list stops polling.
+    lost_before = timezone.now() - ACTIVE_FOR
+    active = any(not run.is_finished and run.created_at >= lost_before for run in runs)
+    return {"recent_runs": runs, "recent_runs_active": active}
 
 
 def _run_context(run: ContentionRun) -> dict[str, Any]:
@@ -238,6 +248,15 @@ def _run_context(run: ContentionRun) -> dict[str, Any]:
 def lab(request: HttpRequest) -> TemplateResponse:
     """The lab: a form to enqueue a bounded run, and the latest runs."""
     return TemplateResponse(request, LAB, _lab_context(request, ContentionLabForm(), None))
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def recent_runs(request: HtmxHttpRequest) -> TemplateResponse:
+    """The latest runs alone, which htmx polls while one is queued or running; 286 once none is."""
+    context = _recent_runs_context()
+    status = HTMX_STOP_POLLING if request.htmx and not context["recent_runs_active"] else 200
+    return TemplateResponse(request, f"{LAB}#recent-runs", context, status=status)
 
 
 def _enqueue(run_id: int) -> None:

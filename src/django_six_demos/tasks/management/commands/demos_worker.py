@@ -1,4 +1,4 @@
-"""``manage.py demos_worker``: reap lost tasks once, then run django-tasks-db's ``db_worker``.
+"""``manage.py demos_worker``: reap lost tasks once, then run ``db_worker`` on every queue.
 https://docs.djangoproject.com/en/6.0/topics/tasks/
 
 A worker starting after a crash cleans up after the crashed one; ``--no-reap`` skips that.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from argparse import ArgumentParser
 from datetime import timedelta
-from typing import Any
+from typing import Any, Final
 
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
@@ -17,15 +17,21 @@ from django_tasks_db.management.commands import db_worker
 from django_six_demos.tasks.management.commands.demos_reap_tasks import older_than_argument, reap
 from django_six_demos.tasks.reaper import DEFAULT_OLDER_THAN
 
+# db_worker's spelling of "every queue"; its own default is the "default" queue only,
+# which would leave the demos' emails and exports READY for ever.
+ALL_QUEUES: Final = "*"
+
 
 class Command(db_worker.Command):
     help = (
         "Reap lost tasks (RUNNING for longer than --reap-older-than seconds), then run "
-        "django-tasks-db's database worker (db_worker) with the remaining options."
+        "django-tasks-db's database worker (db_worker) with the remaining options, on every "
+        "queue unless --queue-name names some."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        super().add_arguments(parser)  # every db_worker option, unchanged
+        super().add_arguments(parser)  # every db_worker option
+        parser.set_defaults(queue_name=ALL_QUEUES)  # ... serving every queue by default
         older_than_argument(
             parser, "--reap-older-than", "Before starting, fail tasks RUNNING for longer than this"
         )
