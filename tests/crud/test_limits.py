@@ -150,7 +150,7 @@ class WriteLimitTests(ConferenceTestCase):
     def test_anonymous_posts_are_sent_to_sign_in_before_any_count(self):
         for _ in range(PER_USER + 2):
             response = self.client.post(self.update_url(self.accepted), talk_data())
-            assert response["Location"].startswith("/accounts/login/")
+            assert response["Location"].startswith("/demos/sign-in/")
         self.client.force_login(self.ada_user)
 
         assert self.client.post(self.update_url(self.accepted), talk_data()).status_code == 302

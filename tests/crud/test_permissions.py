@@ -72,7 +72,7 @@ class PermissionMatrixTestCase(ConferenceTestCase):
         return client
 
     def classify(self, response: Any, *, htmx: bool, method: str) -> str:
-        login = "/accounts/login/?next="
+        login = "/demos/sign-in/?next="
         if htmx and response.get("HX-Redirect", "").startswith(login):
             assert response.status_code == 200
             return LOGIN
@@ -197,7 +197,7 @@ class TalkMatrixTests(PermissionMatrixTestCase):
         plain = self.client.get(url)
         htmx = self.client.get(url, headers=HTMX)
 
-        expected = f"/accounts/login/?next={url}"
+        expected = f"/demos/sign-in/?next={url}"
         assert plain["Location"] == expected
         assert htmx["HX-Redirect"] == expected
 

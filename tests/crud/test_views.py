@@ -28,7 +28,7 @@ class RoomTests(ConferenceTestCase):
     def test_anonymous_visitors_get_a_sign_in_link_back_here(self):
         response = self.client.get(reverse("demos-crud-index"))
 
-        assert 'href="/accounts/login/?next=%2Fdemos%2Fcrud%2F"' in response.text
+        assert 'href="/demos/sign-in/?next=/demos/crud/"' in response.text
 
     def test_signed_in_users_see_who_they_are(self):
         self.client.force_login(self.ada_user)
@@ -73,6 +73,28 @@ class TalkListTests(ConferenceTestCase):
         )
         assert response.text == expected
         assert response.text.strip().startswith('<div id="rows" class="results">')
+
+    def test_a_history_restore_gets_the_whole_page_with_the_address_in_the_form(self):
+        # htmx's Back/Forward with no snapshot (hx-history="false"): both headers.
+        headers = {**HTMX, "HX-History-Restore-Request": "true"}
+        response = self.client.get(LIST, {"q": "security", "track": "security"}, headers=headers)
+
+        assert response.text.startswith("<!doctype html>")
+        assert 'hx-history="false"' in response.text
+        assert 'value="security"' in response.text
+        assert '<option value="security" selected>' in response.text
+        assert "HX-History-Restore-Request" in response["Vary"]
+        assert 'class="results-count" hx-swap-oob' not in response.text
+
+    def test_htmx_rows_carry_the_count_out_of_band_for_the_live_region(self):
+        response = self.client.get(LIST, {"track": "security"}, headers=HTMX)
+
+        assert (
+            '<p id="results-count" class="results-count" hx-swap-oob="innerHTML">'
+            "12 talks, page 1 of 2</p>"
+        ) in response.text
+        page = self.client.get(LIST, {"track": "security"})
+        assert '<p id="results-count" class="results-count" role="status"' in page.text
 
     def test_full_page_contains_the_same_rows(self):
         response = self.client.get(LIST, {"track": "security"})
