@@ -10,6 +10,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from django_six_demos.sqlite.models import ContentionRun
+from tests.browser.audit import audit
 
 RESULT = {
     "variants": [
@@ -128,8 +129,6 @@ def test_the_recent_runs_turn_from_queued_to_done_without_a_reload(strict_page, 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("width", [390, 1400])
 def test_a_finished_run_passes_the_audit(strict_page, live_server, width):
-    from tests.browser.audit import audit
-
     run = ContentionRun.objects.create(
         writers=2, readers=1, seconds=1, status="done", result=RESULT
     )

@@ -13,6 +13,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from django_six_demos.tasks.tasks import CSV_HEADER
+from tests.browser.audit import audit
 
 STATUS_PAGE = re.compile(r"/tasks/[0-9a-f-]{36}/$")
 
@@ -43,7 +44,8 @@ def test_anonymous_visitors_are_asked_to_sign_in_then_get_the_forms(
     strict_page.goto(live_server.url + "/tasks/")
     expect(strict_page.get_by_role("button", name="Build the export")).to_have_count(0)
 
-    strict_page.get_by_role("link", name="Sign in", exact=True).click()
+    # The room's own link (the header has one too).
+    strict_page.get_by_role("main").get_by_role("link", name="Sign in", exact=True).click()
     expect(strict_page).to_have_url(re.compile(r"/sign-in/\?next=/tasks/$"))
     expect(strict_page.locator("h1")).to_have_text("Sign in")
     # The seeded passwords work only with DEBUG on: sign in with a session instead.
@@ -143,3 +145,18 @@ def test_others_see_a_failed_tasks_class_and_message_but_no_traceback(
     expect(status.locator(".exception-message")).to_have_text("Broken for Grace")
     expect(status.locator(".traceback")).to_have_count(0)
     expect(status.get_by_role("button", name="Re-enqueue as a new task")).to_have_count(0)
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_the_room_and_a_failed_tasks_page_pass_the_audit_for_staff(
+    strict_page, live_server, seeded, width
+):
+    strict_page.set_viewport_size({"width": width, "height": 900})
+    enqueue_a_failure(strict_page, live_server, "staff", "Broken for the audit")
+    run_worker()
+    expect(strict_page.locator("#task-status .traceback")).to_be_visible()
+
+    # The status, its traceback and the re-enqueue form; then the room with its forms and tables.
+    assert audit(strict_page) == []
+    strict_page.goto(live_server.url + "/tasks/")
+    assert audit(strict_page) == []

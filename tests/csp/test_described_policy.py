@@ -22,7 +22,7 @@ from tests.csp_utils import header_nonces, page_nonces
 NONCE = re.compile(r"^'nonce-[^']*'$")
 ROW = re.compile(
     r'<tr id="(?P<mode>enforce|report-only)-(?P<name>[a-z-]+)">\s*'
-    r'<th scope="row"><code>[^<]*</code></th>\s*<td>(?P<sources>.*?)</td>',
+    r'<th scope="row"><code>[^<]*</code></th>\s*<td[^>]*>(?P<sources>.*?)</td>',
     re.S,
 )
 CODE = re.compile(r"<code>(.*?)</code>", re.S)
@@ -142,7 +142,7 @@ class OtherPagesTests(SimpleTestCase):
         site = self.client.get(url("index"))
         response = self.client.get(url("extended"))
 
-        facts = between(response.text, '<dl class="facts">', "</dl>")
+        facts = between(response.text, '<dl class="facts csp-facts">', "</dl>")
         site_dd, view_dd = re.findall(r"<dd>(.*?)</dd>", facts, re.S)
         assert sources(site_dd) == sent(site, ENFORCED)["img-src"]
         assert sources(view_dd) == sent(response, ENFORCED)["img-src"]

@@ -107,7 +107,7 @@ class LabPageTests(SimpleTestCase):
         assert ".htmx-request .htmx-indicator" in rules
         assert "opacity: 0;" in rules
         response = self.client.get(LAB)
-        assert f'<pre class="lab-css"><code>{rules}</code></pre>' in response.text
+        assert f'<pre class="lab-css" tabindex="0"><code>{rules}</code></pre>' in response.text
 
     def test_says_so_when_the_stylesheet_has_no_indicator_rules(self):
         with mock.patch("django_six_demos.csp.htmx_lab.finders.find", return_value=None):

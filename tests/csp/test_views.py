@@ -74,7 +74,7 @@ class ExplorerTests(SimpleTestCase):
 
         assert '<tr id="enforce-prefetch-src">' in response.text
         assert (
-            '<td class="policy-reason-missing">No reason recorded: add one to '
+            '<td class="policy-reason-missing" data-label="Why it is there">No reason recorded: add one to '
             "django_six_demos.csp.policies.REASONS.</td>"
         ) in response.text
 

@@ -30,9 +30,9 @@ EMAILS_URL = reverse("django_six_demos_tasks:enqueue-emails")
 WORKER_COMMAND = "python manage.py demos_worker"
 # The three columns of a listed message: to, subject (with the body), sent.
 ROW = re.compile(
-    r"<tr>\s*<td>(?P<to>[^<]*)</td>\s*<td>\s*<details>\s*<summary>(?P<subject>[^<]*)</summary>"
-    r"\s*<pre class=\"email-body\">(?P<body>[^<]*)</pre>\s*</details>\s*</td>\s*"
-    r"<td>(?P<sent>[^<]*)</td>",
+    r"<tr>\s*<td[^>]*>(?P<to>[^<]*)</td>\s*<td[^>]*>\s*<details>\s*<summary>(?P<subject>[^<]*)</summary>"
+    r"\s*<pre class=\"email-body\"[^>]*>(?P<body>[^<]*)</pre>\s*</details>\s*</td>\s*"
+    r"<td[^>]*>(?:<span class=\"value\">)?(?P<sent>[^<]*)(?:</span>)?</td>",
 )
 
 User = get_user_model()

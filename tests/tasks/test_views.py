@@ -280,7 +280,7 @@ class DashboardTests(TestCase):
             return [self.client.get(INDEX_URL, headers=headers).text for headers in ({}, HTMX)]
 
         for text in pages():  # anonymous
-            assert "<td>report_attempt</td>" in text
+            assert '<td data-label="Task">report_attempt</td>' in text
             assert link not in text
         self.client.force_login(plain_user())
         assert all(link not in text for text in pages())
@@ -535,7 +535,8 @@ class StatusViewTests(TestCase):
         assert response.text.startswith("<!doctype html>")
         # The page itself, not the source panel beside it (which shows the template).
         page = response.text.split('<aside class="frame"')[0]
-        assert '<div id="task-status" class="task-status" aria-live="polite">' in page
+        assert '<div class="task-status-region" aria-live="polite">' in page
+        assert '<div id="task-status" class="task-status">' in page
         assert "hx-trigger" not in page.split('id="task-status"')[1]
 
     def test_the_page_shows_timings_attempts_and_worker_ids(self):

@@ -12,5 +12,6 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("lab/", views.lab, name="lab"),
     path("lab/start/", views.lab_start, name="lab-start"),
+    path("lab/runs/", views.recent_runs, name="recent-runs"),
     path("lab/<int:pk>/", views.run_status, name="run"),
 ]

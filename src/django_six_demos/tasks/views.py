@@ -94,6 +94,12 @@ class QueueCounts:
     name: str
     counts: list[int]  # in the order of QueueDashboard.statuses
     total: int
+    statuses: tuple[str, ...] = ()
+
+    @property
+    def cells(self) -> list[tuple[str, int]]:
+        """(status, count) pairs: each count with its column's name, for a phone's stacked rows."""
+        return list(zip(self.statuses, self.counts, strict=True))
 
 
 @dataclass(frozen=True)
@@ -143,7 +149,12 @@ def queue_dashboard(*, now: datetime | None = None) -> QueueDashboard:
     for queue_name, status, count in rows.order_by():
         counts.setdefault(queue_name, {})[status] = count
     queues = [
-        QueueCounts(name, [by_status.get(s, 0) for s in statuses], sum(by_status.values()))
+        QueueCounts(
+            name,
+            [by_status.get(s, 0) for s in statuses],
+            sum(by_status.values()),
+            tuple(statuses),
+        )
         for name, by_status in sorted(counts.items())
     ]
     ready = DBTaskResult.objects.ready()
