@@ -152,3 +152,25 @@ def test_anonymous_visitors_are_sent_to_sign_in(strict_page, live_server, seeded
 
     expect(strict_page).to_have_url(re.compile(r"/sign-in/\?next=/crud/demos-talk/new/$"))
     expect(strict_page.locator("h1")).to_have_text("Sign in")
+
+
+def test_back_restores_the_filters_that_match_the_rows(strict_page, live_server, seeded):
+    sign_in(strict_page, live_server, "staff")
+    strict_page.goto(live_server.url + "/crud/demos-talk/")
+    count = strict_page.locator("#results-count")
+    everything = count.inner_text()
+
+    strict_page.locator("#id_track").select_option("security")
+    expect(strict_page).to_have_url(re.compile(r"track=security"))
+    expect(count).not_to_have_text(everything)
+    security = count.inner_text()
+
+    strict_page.go_back()
+    expect(count).to_have_text(everything)
+    assert strict_page.locator("#id_track").input_value() == ""
+
+    strict_page.go_forward()
+    expect(count).to_have_text(security)
+    # The select says what the rows are, as the address does.
+    assert strict_page.locator("#id_track").input_value() == "security"
+    expect(strict_page.locator("#rows")).to_have_count(1)

@@ -152,3 +152,56 @@ def test_gotchas_nested_partials_swap_by_target(strict_page, live_server):
     expect(inner).not_to_have_text(before_inner)
     # Only the targeted level was rendered again.
     assert outer_line.inner_text().split("\n")[0] == before_outer
+
+
+def explorer_state(page):
+    """What the explorer shows: its controls' values and the results they should match."""
+    return {
+        "q": page.locator("#id_q").input_value(),
+        "track": page.locator("#id_track").input_value(),
+        "level": page.locator("#id_level").input_value(),
+        "count": page.locator("#results-count").inner_text(),
+        "titles": page.locator("#results .talk-title").all_inner_texts(),
+    }
+
+
+def test_back_and_forward_restore_the_controls_that_match_the_results(
+    strict_page, live_server, seeded
+):
+    sign_in(strict_page, live_server, "staff")  # every talk: each step changes the count
+    strict_page.goto(live_server.url + "/partials/")
+    count = strict_page.locator("#results-count")
+    states = [(strict_page.url, explorer_state(strict_page))]
+
+    strict_page.locator("#id_q").press_sequentially("django", delay=20)
+    expect(strict_page).to_have_url(re.compile(r"q=django"))
+    expect(count).not_to_have_text(states[0][1]["count"])
+    states.append((strict_page.url, explorer_state(strict_page)))
+
+    strict_page.locator("#id_track").select_option("security")
+    expect(strict_page).to_have_url(re.compile(r"q=django&track=security"))
+    expect(count).not_to_have_text(states[1][1]["count"])
+    states.append((strict_page.url, explorer_state(strict_page)))
+
+    # Three different result sets, each shown beside the controls that asked for it.
+    assert len({state["count"] for _, state in states}) == 3
+    assert [(s["q"], s["track"]) for _, s in states] == [
+        ("", ""),
+        ("django", ""),
+        ("django", "security"),
+    ]
+
+    for step, expected in (
+        (strict_page.go_back, 1),
+        (strict_page.go_back, 0),
+        (strict_page.go_forward, 1),
+        (strict_page.go_forward, 2),
+    ):
+        step()
+        url, state = states[expected]
+        expect(strict_page).to_have_url(url)
+        expect(count).to_have_text(state["count"])
+        # The controls say what the results are: neither empty beside filtered
+        # results, nor filtered beside all of them.
+        assert explorer_state(strict_page) == state, (url, expected)
+        expect(strict_page.locator("#results")).to_have_count(1)

@@ -222,7 +222,9 @@ class GalleryPageTests(SimpleTestCase):
             for attempt in (*case.working, *case.failing):
                 if attempt.ok:
                     shown = escape(attempt.shown_output or "(nothing)")
-                    assert f'<pre class="attempt-output">{shown}</pre>' in response.text
+                    assert (
+                        f'<pre class="attempt-output" tabindex="0">{shown}</pre>' in response.text
+                    )
                 else:
                     assert f"{attempt.error}: {escape(attempt.message)}" in response.text
 

@@ -19,6 +19,8 @@ from django_six_demos.partials.views import EXPLORER, PAGE_SIZE, TITLE_EDIT_RATE
 
 User = get_user_model()
 HTMX = {"HX-Request": "true"}
+# What htmx sends for Back/Forward when it kept no snapshot of the page (hx-history="false").
+HISTORY_RESTORE = {**HTMX, "HX-History-Restore-Request": "true"}
 URL = reverse("django_six_demos_partials:index")
 
 
@@ -78,9 +80,41 @@ class ExplorerTests(ExplorerTestCase):
         assert fragment in response.text
 
     def test_responses_vary_on_hx_request(self):
-        for headers in ({}, HTMX):
+        for headers in ({}, HTMX, HISTORY_RESTORE):
             response = self.client.get(URL, headers=headers)
             assert "HX-Request" in response["Vary"]
+            assert "HX-History-Restore-Request" in response["Vary"]
+
+    def test_a_history_restore_gets_the_whole_page_with_the_address_in_the_form(self):
+        response = self.client.get(
+            URL, {"q": "grace", "track": "security", "sort": "-duration"}, headers=HISTORY_RESTORE
+        )
+
+        assert response.text.startswith("<!doctype html>")
+        assert 'value="grace"' in response.text
+        assert '<option value="security" selected>' in response.text
+        assert '<option value="-duration" selected>' in response.text
+        assert response.context_data is not None
+        assert list(response.context_data["talks"]) == self.grace_talks
+        # The page's own count, a live region, not the out-of-band copy.
+        assert 'class="results-count" hx-swap-oob' not in response.text
+        assert '<p id="results-count" class="results-count" role="status"' in response.text
+
+    def test_the_explorer_keeps_no_htmx_snapshot(self):
+        # Back and Forward then always come to the view, which binds the form to the address.
+        response = self.client.get(URL)
+
+        assert 'hx-history="false"' in response.text
+
+    def test_htmx_results_carry_the_count_out_of_band_for_the_live_region(self):
+        response = self.client.get(URL, {"q": "grace"}, headers=HTMX)
+
+        assert (
+            '<p id="results-count" class="results-count" hx-swap-oob="innerHTML">3 talks</p>'
+            in response.text
+        )
+        # The count's element stays in the page: only the full page makes it a live region.
+        assert 'role="status"' not in response.text
 
     def test_search_matches_title_abstract_and_speaker(self):
         by_speaker = self.client.get(URL, {"q": "grace"}, headers=HTMX)
@@ -388,6 +422,12 @@ class EditLimitTests(ExplorerTestCase):
 class SpeakerListTests(ExplorerTestCase):
     url = reverse("django_six_demos_partials:speakers")
 
+    def test_a_history_restore_gets_the_whole_page(self):
+        response = self.client.get(self.url, {"page": "1"}, headers=HISTORY_RESTORE)
+
+        assert response.text.startswith("<!doctype html>")
+        assert "HX-History-Restore-Request" in response["Vary"]
+
     def test_htmx_gets_the_list_partial_through_the_mixin(self):
         response = self.client.get(self.url, headers=HTMX)
 
@@ -454,3 +494,13 @@ class MixinTests(TestCase):
 
         assert plain.get_template_names() == ["list.html"]
         assert htmx.get_template_names() == ["list.html#rows"]
+
+    def test_a_history_restore_gets_the_whole_template(self):
+        class View(HtmxPartialMixin, TemplateView):
+            template_name = "list.html"
+            htmx_partial = "rows"
+
+        request = cast(HtmxHttpRequest, RequestFactory().get("/", headers=HISTORY_RESTORE))
+        request.htmx = HtmxDetails(request)
+
+        assert View(request=request).get_template_names() == ["list.html"]

@@ -73,8 +73,9 @@ class RolePermissionMixin:
                 response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
             except PermissionDenied as error:
                 response = self.forbidden(str(error) or self.forbidden_message)
-        # htmx gets other answers (a partial, a client redirect): caches must keep them apart.
-        patch_vary_headers(response, ("HX-Request",))
+        # htmx gets other answers (a partial, a client redirect), a history restore the
+        # whole page: caches must keep them apart.
+        patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
         return response
 
     def get_queryset(self) -> QuerySet[Any]:

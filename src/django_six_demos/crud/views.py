@@ -85,10 +85,19 @@ class DemoCRUDView(RolePermissionMixin, CRUDView):  # type: ignore[misc]
     def hidden_filters(self) -> frozenset[str]:
         return frozenset()
 
+    @property
+    def answers_with_partial(self) -> bool:
+        """Whether this request gets a partial: htmx asked, and not for Back/Forward.
+
+        htmx's history restore (no snapshot kept: hx-history="false") sends HX-Request
+        too, and swaps in the whole page it gets, the form bound to the address.
+        """
+        return bool(self.request.htmx) and not self.request.htmx.history_restore_request
+
     def get_template_names(self) -> list[str]:
         name = f"{TEMPLATE_DIR}/object{self.template_name_suffix}.html"
         partial = HTMX_PARTIALS.get(self.role)
-        if self.request.htmx and partial:
+        if self.answers_with_partial and partial:
             return [f"{name}#{partial}"]
         return [name]
 
@@ -172,6 +181,8 @@ class DemoCRUDView(RolePermissionMixin, CRUDView):  # type: ignore[misc]
             context["changeable"] = {
                 obj.pk for obj in self.object_list if self.may_change(obj, Role.UPDATE)
             }
+            # The rows partial then carries the count for the page's live region (hx-swap-oob).
+            context["oob"] = self.answers_with_partial
         if self.role == Role.DELETE:
             context["next"] = self.next_url()
         return context

@@ -15,6 +15,8 @@ from django.utils.cache import patch_vary_headers
 class HtmxPartialMixin:
     """Add ``#<htmx_partial>`` to the template names on htmx requests; vary on ``HX-Request``.
 
+    A history restore request (htmx fetching a page for Back/Forward) gets the whole page.
+
     With ``htmx_partial = "list"``, htmx gets ``speakers.html#list`` for ``speakers.html``.
     """
 
@@ -23,11 +25,13 @@ class HtmxPartialMixin:
 
     def get_template_names(self) -> list[str]:
         names: list[str] = super().get_template_names()  # type: ignore[misc]
-        if getattr(self.request, "htmx", False):
+        htmx = getattr(self.request, "htmx", None)
+        # Back/Forward without htmx's snapshot (HX-History-Restore-Request) swaps in a whole page.
+        if htmx and not htmx.history_restore_request:
             return [f"{name}#{self.htmx_partial}" for name in names]
         return names
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response: HttpResponseBase = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-        patch_vary_headers(response, ("HX-Request",))
+        patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
         return response

@@ -54,7 +54,8 @@ def _talks(request: HttpRequest, filters: dict[str, Any]) -> QuerySet[Talk]:
 
 
 @require_GET
-@vary_on_headers("HX-Request")
+# A history restore (Back/Forward, which htmx fetches with both headers) gets the page.
+@vary_on_headers("HX-Request", "HX-History-Restore-Request")
 def index(request: HtmxHttpRequest) -> TemplateResponse:
     """The talk explorer: the full page, or only its results for htmx."""
     form = ExplorerForm(request.GET or None)
@@ -69,9 +70,12 @@ def index(request: HtmxHttpRequest) -> TemplateResponse:
         "page_obj": page,
         "talks": page.object_list,
     }
-    # The partial's name is fixed here, never taken from the request.
-    if request.htmx:
-        return TemplateResponse(request, f"{EXPLORER}#results", context)
+    # The partial's name is fixed here, never taken from the request. htmx's history
+    # restore (Back/Forward with no snapshot) sends HX-Request too, and swaps in the
+    # whole page it gets: give it the page, whose form shows the address's filters.
+    if request.htmx and not request.htmx.history_restore_request:
+        # oob: the results carry the count for the page's live region (hx-swap-oob).
+        return TemplateResponse(request, f"{EXPLORER}#results", {**context, "oob": True})
     # Only the full page shows the edit counter: the partial need not touch the session.
     context["edits"] = request.session.get(EDITS_SESSION_KEY, 0)
     return TemplateResponse(request, EXPLORER, context)
