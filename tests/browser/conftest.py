@@ -86,9 +86,10 @@ class Watch:
             for status in self.expected_statuses
         )
 
-    def problems(self, page: Any) -> list[str]:
+    def problems(self, page: Any, *, wait: bool = True) -> list[str]:
         # Give report-uri POSTs (sent asynchronously) a moment to arrive.
-        page.wait_for_timeout(300)
+        if wait:
+            page.wait_for_timeout(300)
         events = page.evaluate("window.__cspViolations || []")
         reports = [
             f"report {report.get('violated-directive')} on {report.get('document-uri')}"
@@ -101,6 +102,15 @@ class Watch:
             *(f"console error: {m}" for m in self.console_errors if not self._expected(m)),
             *(f"page error: {e}" for e in self.page_errors),
         ]
+
+    def take(self, page: Any, *, wait: bool = True) -> list[str]:
+        """The problems so far, forgotten once taken: a crawl tells them page by page."""
+        problems = self.problems(page, wait=wait)
+        page.evaluate("window.__cspViolations = []")
+        REPORTS.clear()
+        self.console_errors.clear()
+        self.page_errors.clear()
+        return problems
 
 
 @pytest.fixture
@@ -126,4 +136,7 @@ def strict_page(page: Any, watch: Watch, live_server: Any) -> Iterator[Any]:
     page.set_default_timeout(10_000)
     yield page
     problems = watch.problems(page)
+    # Stop the page's polling (htmx every ...) before the live server stops:
+    # a request still running then would close a connection it no longer shares.
+    page.goto("about:blank")
     assert problems == [], "\n".join(problems)

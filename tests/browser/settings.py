@@ -33,6 +33,8 @@ globals().update(
 )
 
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], Path(__file__).resolve().parent / "templates"]
+# The planted pages' stylesheet (tests/browser/urls.py).
+STATICFILES_DIRS = [Path(__file__).resolve().parent / "static"]
 
 # The demo users' passwords are hashed in tests: the default hasher is slow on purpose.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

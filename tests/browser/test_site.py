@@ -26,6 +26,9 @@ NOT_CRAWLED = ("/admin/", "/static/")
 MAX_PAGES = 80
 # A phone held upright and a desktop window, as (width, height).
 WIDTHS = {"phone": (390, 844), "desktop": (1400, 900)}
+# The palette changes with the colour scheme, not the width: the dark scheme's
+# colours are checked at the phone's width, where every element is shown.
+DARK_AT = "phone"
 # The example project mounts the demos at the root: {"partials/": "partials", ...}.
 DEMO_PREFIXES = {config.url_prefix: name for name, config in conf.DEMO_CONFIGS.items()}
 
@@ -44,14 +47,18 @@ def kind(path: str) -> str:
     return re.sub(r"/\d+/", "/<id>/", path)
 
 
-def check(page: Any, watch: Any, path: str, status: int | None) -> list[str]:
+def viewport(width: str) -> dict[str, int]:
+    return dict(zip(("width", "height"), WIDTHS[width], strict=True))
+
+
+def check(page: Any, watch: Any, path: str, status: int | None, *, dark: bool) -> list[str]:
     """What is wrong with the page the crawl has just loaded."""
     problems = [] if status == 200 else [f"answered {status}, not 200"]
     # A demo's page (not a sign-in page it redirected to) has the demo's own styles, loaded.
     demo = DEMO_PREFIXES.get(urlsplit(page.url).path.split("/")[1] + "/")
     if demo and (f"/static/django_six_demos/{demo}/{demo}.css", True) not in stylesheets(page):
         problems.append(f"the {demo} demo's stylesheet is missing or empty")
-    problems += audit(page)
+    problems += audit(page, dark=dark)
     # The audit took long enough for report-uri POSTs to arrive: no extra wait.
     reported = watch.take(page, wait=path.startswith(EXPECTED_TO_VIOLATE))
     if not path.startswith(EXPECTED_TO_VIOLATE):
@@ -63,7 +70,7 @@ def check(page: Any, watch: Any, path: str, status: int | None) -> list[str]:
 def test_every_page_reached_from_home_reads_well_and_runs_clean(
     strict_page, watch, live_server, seeded, width
 ):
-    strict_page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[width], strict=True)))
+    strict_page.set_viewport_size(viewport(width))
     to_visit = ["/"]
     seen: set[str] = set()
     audited: set[str] = set()
@@ -78,7 +85,8 @@ def test_every_page_reached_from_home_reads_well_and_runs_clean(
         landed = kind(urlsplit(strict_page.url).path)
         if landed not in audited:
             audited.add(landed)
-            if problems := check(strict_page, watch, path, response and response.status):
+            status = response and response.status
+            if problems := check(strict_page, watch, path, status, dark=width == DARK_AT):
                 failures[path if landed == kind(path) else f"{path} -> {landed}"] = problems
         for href in strict_page.locator("a[href]").evaluate_all(
             "links => links.map(link => link.getAttribute('href'))"
@@ -122,7 +130,7 @@ PLANTED = [
 
 @pytest.mark.parametrize(("slug", "width", "expected"), PLANTED)
 def test_the_audit_finds_each_kind_of_mistake(strict_page, live_server, slug, width, expected):
-    strict_page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[width], strict=True)))
+    strict_page.set_viewport_size(viewport(width))
     strict_page.goto(f"{live_server.url}/__test__/audit/{slug}/")
 
     problems = audit(strict_page)
