@@ -12,7 +12,7 @@ ROOM = reverse("demos-crud-index")
 class SignInLinkTests(TestCase):
     def sign_in_link(self) -> str:
         response = self.client.get(ROOM)
-        main = response.text.split('<main class="site-main">')[1]
+        main = response.text.split('<main class="site-main" id="main" tabindex="-1">')[1]
         match = re.search(r'<a href="([^"]+)">Sign in</a> as a demo user', main)
         assert match, "the room offers no sign-in link"
         return unescape(match[1])

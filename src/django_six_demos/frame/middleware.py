@@ -52,7 +52,12 @@ class DemoFrameMiddleware:
             response = self.get_response(request)
         duration = perf_counter() - start
 
-        swap = request.headers.get("HX-Request") == "true" and _is_demo_view(request)
+        # Back/Forward without an htmx snapshot (HX-History-Restore-Request) loads a whole page.
+        swap = (
+            request.headers.get("HX-Request") == "true"
+            and request.headers.get("HX-History-Restore-Request") != "true"
+            and _is_demo_view(request)
+        )
         body = _html(response) or ""
         if not swap and (INSPECTOR_START not in body or INSPECTOR_END not in body):
             return response

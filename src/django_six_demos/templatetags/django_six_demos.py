@@ -45,16 +45,42 @@ def demo_frame_enabled() -> bool:
     return frame.enabled()
 
 
+def serving_demo(context: template.Context) -> DemoConfig | None:
+    """Return the demo whose view serves this page, or None (the home page, sign-in)."""
+    match = getattr(context.get("request"), "resolver_match", None)
+    if match is None:
+        return None
+    view = getattr(match.func, "view_class", match.func)
+    config = apps.get_containing_app_config(view.__module__)
+    return config if isinstance(config, DemoConfig) else None
+
+
 @register.simple_tag(takes_context=True)
 def demo_stylesheet(context: template.Context) -> str:
     """``{% demo_stylesheet as url %}``: the stylesheet URL of the demo serving this page, or ""."""
-    match = getattr(context.get("request"), "resolver_match", None)
-    if match is None:
-        return ""
-    view = getattr(match.func, "view_class", match.func)
-    config = apps.get_containing_app_config(view.__module__)
-    path = config.stylesheet() if isinstance(config, DemoConfig) else None
+    config = serving_demo(context)
+    path = config.stylesheet() if config is not None else None
     return static(path) if path else ""
+
+
+SITE_DESCRIPTION = (
+    "Django 6's new features and the packages that complete them, each running live "
+    "under a strict Content Security Policy."
+)
+
+
+@register.simple_tag(takes_context=True)
+def demo_description(context: template.Context) -> str:
+    """``{% demo_description %}``: the page's meta description, from its demo's summary.
+
+    The demo is the context's ``room`` or, failing that, the demo whose view serves the page;
+    a page outside every demo gets the site's description. Escaped like any simple tag.
+    """
+    room = context.get("room")
+    config = room if isinstance(room, DemoConfig) else serving_demo(context)
+    if config is None:
+        return SITE_DESCRIPTION
+    return f"{config.title} demo: {config.summary}"
 
 
 @register.inclusion_tag("django_six_demos/frame/source.html", takes_context=True)
