@@ -60,7 +60,9 @@ class MigrationPageChecks:
         assert response.status_code == 200
         self.response = response
         text: str = response.text
-        return text[text.index('<main class="site-main" id="main" tabindex="-1">') : text.index("</main>")]
+        return text[
+            text.index('<main class="site-main" id="main" tabindex="-1">') : text.index("</main>")
+        ]
 
     def column(self, page: str, column_id: str) -> str:
         match = re.search(rf'<li class="room" id="settings-{column_id}"(.*?)</li>', page, re.S)
