@@ -9,7 +9,7 @@ Regenerate every image, from the repository root::
 
     .venv/bin/python scripts/screenshots.py
 
-One room, elsewhere: ``scripts/screenshots.py --only partials --out /tmp/shots``.
+One room, elsewhere: ``scripts/screenshots.py --only partials --out shots``.
 ``CHROMIUM_PATH`` overrides ``/usr/bin/chromium``. The rooms are the installed
 demos (``django_six_demos.demo.installed_demos()``) plus ``home``.
 """

@@ -8,7 +8,6 @@ console) and for console errors; any of them fails the test.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,17 +15,8 @@ from typing import Any
 
 import pytest
 
+from scripts.screenshots import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.collector import REPORTS
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 # Recorded by the page itself, before any of its own scripts run. Playwright
 # injects init scripts through the DevTools protocol, outside the page's CSP.
