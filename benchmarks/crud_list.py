@@ -67,7 +67,7 @@ DJANGO_SIX_DEMOS_FRAME = False
 # Goals (docs/performance.rst), judged frame on.
 GOAL_P99_MS = 60.0
 
-RESULTS_COUNT = re.compile(r'<p class="results-count">\s*(\d+) talks?')
+RESULTS_COUNT = re.compile(r'class="results-count"[^>]*>\s*(\d+) talks?')
 
 
 @dataclass(frozen=True)
