@@ -72,13 +72,15 @@ class DiffLine(NamedTuple):
     css: str  # diff-file, diff-hunk, diff-add, diff-del or diff-context
 
 
-def settings_diff(before: str, after: str, labels: Sequence[str]) -> list[DiffLine]:
-    """Return the unified diff from ``before`` to ``after``, line by line, classified."""
+def settings_diff(
+    before: str, after: str, labels: Sequence[str], *, filename: str = "settings.py"
+) -> list[DiffLine]:
+    """Return the unified diff from ``before`` to ``after`` of ``filename``, line by line, classified."""
     lines = difflib.unified_diff(
         before.splitlines(),
         after.splitlines(),
-        fromfile=f"settings.py ({labels[0]})",
-        tofile=f"settings.py ({labels[1]})",
+        fromfile=f"{filename} ({labels[0]})",
+        tofile=f"{filename} ({labels[1]})",
         lineterm="",
     )
     return [DiffLine(line, _diff_class(line)) for line in lines]

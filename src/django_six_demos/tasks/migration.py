@@ -95,14 +95,9 @@ def code_sample(*, core: bool) -> str:
 
 def code_diff() -> list[DiffLine]:
     """Return the diff of ``code_sample()`` from the backport to core, line by line."""
-    lines = settings_diff(code_sample(core=False), code_sample(core=True), LABELS)
-    # settings_diff() names the file settings.py; this one is an app's tasks.py.
-    return [
-        DiffLine(line.text.replace("settings.py", "tasks.py", 1), line.css)
-        if line.css == "diff-file"
-        else line
-        for line in lines
-    ]
+    return settings_diff(
+        code_sample(core=False), code_sample(core=True), LABELS, filename="tasks.py"
+    )
 
 
 @require_GET
