@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from unittest import mock
 
 import pytest
+from django.http import StreamingHttpResponse
 from django.test import SimpleTestCase, override_settings
 from django.urls import reverse
 
@@ -68,6 +69,7 @@ class PlainStreamTests(SimpleTestCase):
     async def test_under_asgi_each_token_leaves_escaped_in_order_then_done(self):
         with counting_model() as produced:
             response = await self.async_client.get(reverse("stream"))
+            assert isinstance(response, StreamingHttpResponse)
             chunks = []
             async for chunk in response.streaming_content:
                 chunks.append(chunk.decode())
