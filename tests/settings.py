@@ -56,6 +56,10 @@ DATABASES = {
 
 STATIC_URL = "/static/"
 
+# The streaming room's built-in model answers at once: a test that needs a stream still
+# running sets its own delay.
+DJANGO_SIX_DEMOS_STREAMING = {"TOKEN_DELAY": 0, "FIRST_TOKEN_DELAY": 0}
+
 globals().update(compat.mail_settings("django.core.mail.backends.locmem.EmailBackend"))
 
 # -- Task backend: RQ -------------------------------------------------------------
