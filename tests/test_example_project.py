@@ -234,7 +234,7 @@ def test_production_settings_read_the_environment(monkeypatch, tmp_path):
     assert settings.SECURE_HSTS_SECONDS >= 365 * 24 * 60 * 60
     middleware = settings.MIDDLEWARE
     security = middleware.index("django.middleware.security.SecurityMiddleware")
-    assert middleware[security + 1] == "whitenoise.middleware.WhiteNoiseMiddleware"
+    assert middleware[security + 1] == "example.middleware.AsyncWhiteNoiseMiddleware"
     database = settings.DATABASES["default"]
     assert database["NAME"] == tmp_path.resolve() / "db.sqlite3"
     assert database["OPTIONS"]["timeout"] == 20

@@ -58,11 +58,23 @@ INSTALLED_APPS = [
     "axes",
 ]
 
+# Under ASGI (uvicorn) every middleware here runs in async mode. Natively async:
+# the demos' own (the frame, the CSP reporting endpoints), AsyncWhiteNoiseMiddleware,
+# django-htmx, django-permissions-policy and django-axes. Django's MiddlewareMixin
+# ones (security, sessions, common, CSRF, auth, messages, clickjacking, CSP, and
+# django-csp's on Django 5.2) run their hooks through sync_to_async: a thread hop
+# per request, never per streamed chunk. A sync-only middleware would make Django
+# run every middleware above it in a thread too: hence a subclass of WhiteNoise's,
+# which is sync-only (6.x). None of them reads a streaming response's body.
 _MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # WhiteNoise serves static files in every environment (development adds
-    # whitenoise.runserver_nostatic so that runserver leaves them to it).
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # whitenoise.runserver_nostatic so that runserver leaves them to it),
+    # here through a subclass that is async too.
+    "example.middleware.AsyncWhiteNoiseMiddleware",
+    # After WhiteNoise: static files need no policy. (conf.middleware() puts it
+    # there by itself after WhiteNoise's own class, not after a subclass.)
+    compat.CSP_MIDDLEWARE,
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django_six_demos import compat
 
 from .base import *  # noqa: F403
-from .base import DATA_DIR, INSTALLED_APPS
+from .base import DATA_DIR, INSTALLED_APPS, TEMPLATES
 
 DEBUG = True
 
@@ -15,7 +17,9 @@ SECRET_KEY = "django-insecure-development-only-key-for-the-django-six-demos-exam
 
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 
-# runserver leaves static files to WhiteNoise, as in production.
+# `manage.py demo` serves with uvicorn, where WhiteNoise serves static files
+# from the apps' directories (DEBUG: its finders and autorefresh are on).
+# runserver, if you run it, leaves them to WhiteNoise too, as in production.
 INSTALLED_APPS = [
     *INSTALLED_APPS[: INSTALLED_APPS.index("django.contrib.staticfiles")],
     "whitenoise.runserver_nostatic",
@@ -30,3 +34,29 @@ globals().update(
         "django.core.mail.backends.filebased.EmailBackend", file_path=SENT_EMAILS_DIR
     )
 )
+
+
+def _uncached(loaders: list[Any]) -> list[Any]:
+    """``loaders`` without Django's cached loader (its own loaders in its place)."""
+    result: list[Any] = []
+    for loader in loaders:
+        if (
+            isinstance(loader, (tuple, list))
+            and loader[0] == "django.template.loaders.cached.Loader"
+        ):
+            result += _uncached(list(loader[1]))
+        elif isinstance(loader, (tuple, list)):
+            result.append((loader[0], _uncached(list(loader[1]))))
+        else:
+            result.append(loader)
+    return result
+
+
+# uvicorn's reloader restarts the server when a .py file changes, not a template
+# (runserver's would have emptied the template cache): templates are read afresh.
+TEMPLATES = [
+    {**engine, "OPTIONS": {**engine["OPTIONS"], "loaders": _uncached(engine["OPTIONS"]["loaders"])}}
+    if "loaders" in engine.get("OPTIONS", {})
+    else engine
+    for engine in TEMPLATES
+]

@@ -7,8 +7,10 @@ the header yet prefers ``report-to``, so there ``report-to`` is dropped beside `
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import cast
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
@@ -102,28 +104,49 @@ class ReportingEndpointsMiddleware:
     """Resolve ``report-uri`` URL names; add ``Reporting-Endpoints`` where CSP reports to a group.
 
     Just outside the CSP middleware, so the CSP header is set; a view's own header is kept.
+    Sync and async: under ASGI it adds no thread hop, and it only touches headers.
     """
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
-        self.get_response = get_response
+    sync_capable = True
+    async_capable = True
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        response = self.get_response(request)
-        # Reversed per request: the URLconf (and script prefix) of this request.
-        resolve_report_uri(response)
-        # Only with DEBUG: elsewhere the header stays exactly as the settings say.
-        if settings.DEBUG and not request.is_secure():
-            drop_report_to_beside_report_uri(response)
-        if HEADER in response or not asks_for_reports(response):
-            return response
-        groups = endpoints()
-        if not groups:
-            return response
-        try:
-            value = header_value(request, groups)
-        except DisallowedHost:
-            # A host outside ALLOWED_HOSTS: no URL to give, and Django refuses the request.
-            return response
-        if value:
-            response[HEADER] = value
+    def __init__(
+        self,
+        get_response: Callable[[HttpRequest], HttpResponseBase]
+        | Callable[[HttpRequest], Awaitable[HttpResponseBase]],
+    ) -> None:
+        self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        if self.async_mode:
+            return self.__acall__(request)
+        return _with_endpoints(request, cast(HttpResponseBase, self.get_response(request)))
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        get_response = cast(Callable[[HttpRequest], Awaitable[HttpResponseBase]], self.get_response)
+        return _with_endpoints(request, await get_response(request))
+
+
+def _with_endpoints(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    """Rewrite ``response``'s CSP report targets and add the header; only headers change."""
+    # Reversed per request: the URLconf (and script prefix) of this request.
+    resolve_report_uri(response)
+    # Only with DEBUG: elsewhere the header stays exactly as the settings say.
+    if settings.DEBUG and not request.is_secure():
+        drop_report_to_beside_report_uri(response)
+    if HEADER in response or not asks_for_reports(response):
         return response
+    groups = endpoints()
+    if not groups:
+        return response
+    try:
+        value = header_value(request, groups)
+    except DisallowedHost:
+        # A host outside ALLOWED_HOSTS: no URL to give, and Django refuses the request.
+        return response
+    if value:
+        response[HEADER] = value
+    return response

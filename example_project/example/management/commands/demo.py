@@ -4,7 +4,10 @@ It checks that the port is free (else it names a free one), migrates the
 database, seeds it on first run (``demos_seed``), then starts two child
 processes and watches them:
 
-- the development server (``runserver``, with its autoreloader), and
+- the development server: uvicorn serving ``example.asgi`` (ASGI, so async
+  views stream), with the development settings and ``--reload``, which restarts it
+  when a ``.py`` file under ``src/`` or ``example_project/`` changes
+  (templates are read afresh on each render in development), and
 - the task worker (``demos_worker --interval 0.1``).
   ``demos_worker`` is django-tasks-db's ``db_worker`` that first fails the
   tasks a killed worker left RUNNING (``demos_reap_tasks``). When the tasks
@@ -40,13 +43,20 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+import django_six_demos
 import example
 from django_six_demos import compat, conf
 from django_six_demos.conference.demo_users import DEMO_USERS
 from django_six_demos.conference.models import Talk
 from django_six_demos.tasks import rq
 
-MANAGE_PY = Path(example.__file__).resolve().parent.parent / "manage.py"
+EXAMPLE_DIR = Path(example.__file__).resolve().parent.parent
+MANAGE_PY = EXAMPLE_DIR / "manage.py"
+# The package's code: an edit there restarts the server too.
+PACKAGE_DIR = Path(django_six_demos.__file__).resolve().parent
+
+# Seconds uvicorn lets open responses (a streamed answer) finish when it stops.
+GRACEFUL_SHUTDOWN = 3
 
 # Ports after the busy one tried for a free one to suggest.
 PORTS_TO_TRY = 100
@@ -57,13 +67,19 @@ POLL_INTERVAL = 0.2
 
 
 class Child:
-    """A child process started in its own session (its own process group)."""
+    """A child process started in its own session (its own process group).
 
-    def __init__(self, name: str, args: list[str], env: dict[str, str]) -> None:
+    ``args`` are ``python -m ...`` arguments (``["uvicorn", ...]``) or ``manage.py``'s.
+    """
+
+    def __init__(
+        self, name: str, args: list[str], env: dict[str, str], *, module: str | None = None
+    ) -> None:
         self.name = name
         self.args = args
+        self.command = f"python -m {module}" if module else "manage.py"
         self.process = subprocess.Popen(
-            [sys.executable, str(MANAGE_PY), *args],
+            [sys.executable, *(["-m", module] if module else [str(MANAGE_PY)]), *args],
             env=env,
             # Own session: the terminal's Ctrl-C is not delivered to it (the
             # parent forwards one signal), and its own children form its group.
@@ -120,7 +136,7 @@ class Command(BaseCommand):
                 "passwords are public. For production, see example_project/README.md."
             )
         bracketed = f"[{host}]" if ":" in host else host
-        # Before anything starts: runserver would fail only after "running at".
+        # Before anything starts: the server would fail only after "running at".
         check_port(host, port)
         self._signals = 0
         self._prepare_database(verbosity)
@@ -134,7 +150,7 @@ class Command(BaseCommand):
         }
         children: list[Child] = []
         try:
-            children.append(Child("server", ["runserver", f"{bracketed}:{port}"], env))
+            children.append(Child("server", server_args(host, port), env, module="uvicorn"))
             if worker:
                 children.append(Child("worker", worker_args(), env))
             self._watch(children, host, port, url)
@@ -184,7 +200,7 @@ class Command(BaseCommand):
     def _announce(self, children: list[Child], url: str) -> None:
         lines = ["", f"The demos are running at {url}", ""]
         lines += [
-            f"  {child.name}: pid {child.pid} (manage.py {shlex.join(child.args)})"
+            f"  {child.name}: pid {child.pid} ({child.command} {shlex.join(child.args)})"
             for child in children
         ]
         if not any(child.name == "worker" for child in children):
@@ -221,6 +237,37 @@ class Command(BaseCommand):
                 child.kill()
 
 
+def server_args(host: str, port: int) -> list[str]:
+    """Return uvicorn's arguments: ``example.asgi`` with reload, in development settings.
+
+    The settings come from the environment (DJANGO_SETTINGS_MODULE), which
+    ``example/asgi.py`` would otherwise set to production.
+    """
+    return [
+        "example.asgi:application",
+        "--app-dir",
+        str(EXAMPLE_DIR),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        # One process (WEB_CONCURRENCY is ignored), restarted on code changes;
+        # without watchfiles, uvicorn polls the .py files' times.
+        "--workers",
+        "1",
+        "--reload",
+        "--reload-dir",
+        str(PACKAGE_DIR),
+        "--reload-dir",
+        str(EXAMPLE_DIR),
+        # Django has no lifespan events.
+        "--lifespan",
+        "off",
+        "--timeout-graceful-shutdown",
+        str(GRACEFUL_SHUTDOWN),
+    ]
+
+
 def worker_args() -> list[str]:
     """Return the ``manage.py`` arguments of the worker for the default task backend."""
     tasks = settings.TASKS[compat.DEFAULT_TASK_BACKEND_ALIAS]
@@ -239,11 +286,11 @@ def worker_args() -> list[str]:
 
 
 def bind_error(host: str, port: int) -> OSError | None:
-    """Bind ``host:port`` as runserver will, and release it; return why that failed, if it did."""
+    """Bind ``host:port`` as the server will, and release it; return why that failed, if it did."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
         with socket.socket(family, socket.SOCK_STREAM) as sock:
-            if os.name == "posix":  # As runserver: a port left in TIME_WAIT is free.
+            if os.name == "posix":  # As uvicorn: a port left in TIME_WAIT is free.
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((host, port))
     except OSError as error:  # socket.gaierror too: a host name that does not resolve
