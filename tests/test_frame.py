@@ -10,14 +10,23 @@ import tempfile
 import time
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 from unittest import mock
 
+from asgiref.sync import iscoroutinefunction
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
-from django.test import RequestFactory, SimpleTestCase, TestCase, override_settings
-from django.urls import resolve, reverse
+from django.test import (
+    AsyncRequestFactory,
+    RequestFactory,
+    SimpleTestCase,
+    TestCase,
+    override_settings,
+)
+from django.urls import path, resolve, reverse
 
 from django_six_demos import frame, views
 from django_six_demos.csp import views as csp_views
@@ -41,8 +50,15 @@ def through_frame_middleware(
     return response.content
 
 
-def htmx_request_to_a_demo_view() -> HttpRequest:
-    request = RequestFactory().get(
+def framed(view: Any, request: HttpRequest) -> HttpResponseBase:
+    """``request`` through the frame around a sync ``view``."""
+    response = DemoFrameMiddleware(view)(request)
+    assert isinstance(response, HttpResponseBase)
+    return response
+
+
+def htmx_request_to_a_demo_view(factory: RequestFactory | None = None) -> HttpRequest:
+    request = (factory or RequestFactory()).get(
         "/demos/", {"q": "1"}, headers={"HX-Request": "true", "HX-Target": "rows"}
     )
     request.resolver_match = resolve(reverse("django_six_demos_index"))
@@ -349,7 +365,7 @@ class InspectorTests(SimpleTestCase):
             response["Content-Security-Policy"] = "script-src 'nonce-real'"
             return response
 
-        response = DemoFrameMiddleware(view)(htmx_request_to_a_demo_view())
+        response = framed(view, htmx_request_to_a_demo_view())
 
         inspection = json.loads(response["Demo-Inspection"])
         assert inspection["nonce_verdict"] == (
@@ -363,9 +379,7 @@ class InspectorTests(SimpleTestCase):
         with mock.patch(clock, side_effect=[100.0, 100.0125]):
             shown = TIME_SHOWN.findall(through_frame_middleware(page, MARKED_PAGE).decode())
         with mock.patch(clock, side_effect=[100.0, 100.0125]):
-            swap = DemoFrameMiddleware(lambda r: HttpResponse("<p></p>"))(
-                htmx_request_to_a_demo_view()
-            )
+            swap = framed(lambda r: HttpResponse("<p></p>"), htmx_request_to_a_demo_view())
 
         assert shown == ["12.5"]
         assert json.loads(swap["Demo-Inspection"])["duration_ms"] == 12.5
@@ -411,7 +425,7 @@ class QueryCountTests(TestCase):
         response = DemoFrameMiddleware(view)(RequestFactory().get("/x/"))
         assert isinstance(response, HttpResponse)
         page = response.content.decode()
-        swap = DemoFrameMiddleware(view)(htmx_request_to_a_demo_view())
+        swap = framed(view, htmx_request_to_a_demo_view())
 
         assert '<dd class="query-count">3</dd>' in page
         assert json.loads(swap["Demo-Inspection"])["queries"] == 3
@@ -442,3 +456,88 @@ class FrameSwitchTests(SimpleTestCase):
         )
 
         assert "Demo-Inspection" not in response
+
+
+# -- Under ASGI -----------------------------------------------------------------------
+
+
+async def async_page(request: HttpRequest) -> HttpResponse:
+    for _ in range(3):
+        await User.objects.acount()
+    return HttpResponse(MARKED_PAGE)
+
+
+urlpatterns = [path("async-page/", async_page)]
+
+
+class AsyncFrameTests(SimpleTestCase):
+    async def test_under_asgi_the_frame_is_awaited_and_fills_the_inspector(self):
+        async def view(request):
+            return HttpResponse(MARKED_PAGE)
+
+        middleware = DemoFrameMiddleware(view)
+        # Django awaits it in the event loop: no thread between the server and the view.
+        assert iscoroutinefunction(middleware)
+        response = await middleware(AsyncRequestFactory().get("/x/"))
+
+        assert '<dd class="status status-2xx">200 OK</dd>' in response.content.decode()
+        assert "<!--demo-inspector-->" not in response.content.decode()
+
+    async def test_an_async_htmx_swap_is_untouched_and_described_in_a_header(self):
+        async def view(request):
+            return HttpResponse("<ul id=rows></ul>")
+
+        request = htmx_request_to_a_demo_view(AsyncRequestFactory())
+        response = await DemoFrameMiddleware(view)(request)
+
+        assert response.content == b"<ul id=rows></ul>"
+        assert json.loads(response["Demo-Inspection"])["view"] == "django_six_demos.views.index"
+
+    async def test_a_stream_passes_through_unread(self):
+        started: list[bool] = []
+
+        async def events():
+            started.append(True)
+            yield "<!--demo-inspector-->"
+            yield "<!--/demo-inspector-->"
+
+        async def view(request):
+            return StreamingHttpResponse(events(), content_type="text/html")
+
+        for request in (
+            AsyncRequestFactory().get("/x/"),
+            htmx_request_to_a_demo_view(AsyncRequestFactory()),
+        ):
+            started.clear()
+            response = await DemoFrameMiddleware(view)(request)
+
+            assert isinstance(response, StreamingHttpResponse)
+            assert response.is_async
+            assert started == []  # nothing read it
+            chunks = [chunk async for chunk in response]
+            assert chunks == [b"<!--demo-inspector-->", b"<!--/demo-inspector-->"]
+
+    def test_a_sync_stream_passes_through_unread(self):
+        started: list[bool] = []
+
+        def events():
+            started.append(True)
+            yield MARKED_PAGE
+
+        response = framed(
+            lambda r: StreamingHttpResponse(events(), content_type="text/html"),
+            RequestFactory().get("/x/"),
+        )
+
+        assert isinstance(response, StreamingHttpResponse)
+        assert started == []
+        assert b"".join(response) == MARKED_PAGE.encode()
+
+
+@override_settings(ROOT_URLCONF=__name__)
+class AsyncQueryCountTests(TestCase):
+    async def test_an_async_views_queries_are_counted(self):
+        # The async ORM runs each query in asgiref's thread, not the frame's.
+        response = await self.async_client.get("/async-page/")
+
+        assert '<dd class="query-count">3</dd>' in response.text
