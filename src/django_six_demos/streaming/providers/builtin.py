@@ -49,12 +49,12 @@ _LIST_WORDS: Final = frozenset({"list", "every", "all"})
 _NAME_PARTICLES: Final = frozenset({"van", "von", "den", "der", "de", "da", "di", "la", "le"})
 # fmt: off
 _STOPWORDS: Final = frozenset({
-    "a", "about", "an", "and", "any", "anyone", "are", "at", "be", "by", "can", "cover", "covers",
-    "covering", "could", "do", "does", "doing", "for", "from", "give", "has", "have", "how", "i",
-    "in", "is", "it", "its", "me", "mention", "mentions", "my", "of", "on", "or", "please", "say",
-    "says", "show", "speak", "speaker", "speakers", "speaking", "talk", "talking", "talks", "tell",
-    "that", "the", "there", "these", "this", "to", "us", "want", "was", "what", "which", "who",
-    "will", "with", "would", "you",
+    "a", "about", "an", "and", "any", "anyone", "anything", "are", "at", "be", "by", "can",
+    "could", "cover", "covering", "covers", "do", "does", "doing", "find", "for", "from", "get",
+    "give", "has", "have", "how", "i", "in", "is", "it", "its", "know", "me", "mention",
+    "mentions", "my", "of", "on", "or", "please", "say", "says", "show", "speak", "speaker",
+    "speakers", "speaking", "talk", "talking", "talks", "tell", "that", "the", "there", "these",
+    "this", "to", "us", "want", "was", "what", "which", "who", "will", "with", "would", "you",
 })
 # fmt: on
 _TRACK_WORDS: Final = {
@@ -186,7 +186,8 @@ async def _about_topic(keywords: list[str]) -> str:
     async for talk in candidates[:SEARCH_LIMIT]:
         text = fold(f"{talk.title} {talk.abstract}")
         score = sum(1 for pattern in patterns if pattern.search(text))
-        score += 1 if talk.track in tracks else 0
+        # A talk in the track is about the topic; one mention in an abstract may be in passing.
+        score += 2 if talk.track in tracks else 0
         if score:
             ranked.append((score, talk))
     topic = ", ".join(f"*{_md(word)}*" for word in keywords)
