@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from scripts.screenshots import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.collector import REPORTS
@@ -130,3 +131,9 @@ def strict_page(page: Any, watch: Watch, live_server: Any) -> Iterator[Any]:
     # a request still running then would close a connection it no longer shares.
     page.goto("about:blank")
     assert problems == [], "\n".join(problems)
+
+
+@pytest.fixture
+def seeded(transactional_db: None) -> None:
+    """The seeded conference, in a database the live server shares."""
+    call_command("demos_seed", verbosity=0)

@@ -4,27 +4,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from django.test import Client
 from playwright.sync_api import expect
 
 from django_six_demos import compat
 from django_six_demos.conference.models import Talk
-
-
-@pytest.fixture
-def seeded(transactional_db):
-    call_command("demos_seed", verbosity=0)
-
-
-def sign_in(page, live_server, username):
-    client = Client()
-    client.force_login(get_user_model().objects.get(username=username))
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+from tests.browser.session import sign_in
 
 
 def test_filters_and_paging_swap_only_the_rows(strict_page, live_server, seeded):

@@ -5,22 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from django.test import Client
 from playwright.sync_api import expect
 
 from django_six_demos import compat
 from django_six_demos.conference.models import Speaker, Talk
 from django_six_demos.tasks.outbox import FILE_BACKEND, MAX_LISTED
 from django_six_demos.tasks.tasks import speaker_email
+from tests.browser.session import run_worker, sign_in
 
 STATUS_PAGE = re.compile(r"/tasks/[0-9a-f-]{36}/$")
-
-
-@pytest.fixture
-def seeded(transactional_db):
-    call_command("demos_seed", verbosity=0)
 
 
 @pytest.fixture
@@ -30,21 +23,6 @@ def sent_emails_dir(settings, tmp_path):
     for name, value in compat.mail_settings(FILE_BACKEND, file_path=directory).items():
         setattr(settings, name, value)
     return directory
-
-
-def sign_in(page, live_server, username):
-    client = Client()
-    client.force_login(get_user_model().objects.get(username=username))
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-
-
-def run_worker():
-    """Run the worker here, in the test thread: the live server shares the test database."""
-    call_command(
-        "db_worker", batch=True, reload=False, startup_delay=False, queue_name="*", verbosity=0
-    )
 
 
 def send_and_run(page, button):

@@ -7,28 +7,12 @@ import time
 from types import SimpleNamespace
 from unittest import mock
 
-import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from django.test import Client
 from playwright.sync_api import expect
 
 from django_six_demos import limits
 from django_six_demos.conference.models import Talk
 from django_six_demos.partials import views
-
-
-@pytest.fixture
-def seeded(transactional_db):
-    call_command("demos_seed", verbosity=0)
-
-
-def sign_in(page, live_server, username):
-    client = Client()
-    client.force_login(get_user_model().objects.get(username=username))
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+from tests.browser.session import sign_in
 
 
 def test_typing_in_search_updates_the_results(strict_page, live_server, seeded):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.test import Client
 from playwright.sync_api import expect
 
@@ -18,11 +17,6 @@ from django_six_demos.conference.models import Speaker, Talk
 from tests.browser.audit import audit
 
 SCREENS = [(width, scheme) for width in (390, 1400) for scheme in ("light", "dark")]
-
-
-@pytest.fixture
-def seeded(transactional_db):
-    call_command("demos_seed", verbosity=0)
 
 
 @pytest.fixture

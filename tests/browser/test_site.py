@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from django.core.management import call_command
 
 from django_six_demos import conf
 from tests.browser.audit import audit
@@ -31,11 +30,6 @@ WIDTHS = {"phone": (390, 844), "desktop": (1400, 900)}
 DARK_AT = "phone"
 # The example project mounts the demos at the root: {"partials/": "partials", ...}.
 DEMO_PREFIXES = {config.url_prefix: name for name, config in conf.DEMO_CONFIGS.items()}
-
-
-@pytest.fixture
-def seeded(transactional_db):
-    call_command("demos_seed", verbosity=0)
 
 
 def crawlable(path: str) -> bool:

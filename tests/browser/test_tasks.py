@@ -7,35 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from django.test import Client
 from playwright.sync_api import expect
 
 from django_six_demos.tasks.tasks import CSV_HEADER
 from tests.browser.audit import audit
+from tests.browser.session import run_worker, sign_in
 
 STATUS_PAGE = re.compile(r"/tasks/[0-9a-f-]{36}/$")
-
-
-@pytest.fixture
-def seeded(transactional_db):
-    call_command("demos_seed", verbosity=0)
-
-
-def sign_in(page, live_server, username):
-    client = Client()
-    client.force_login(get_user_model().objects.get(username=username))
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-
-
-def run_worker():
-    """Run the worker here, in the test thread: the live server shares the test database."""
-    call_command(
-        "db_worker", batch=True, reload=False, startup_delay=False, queue_name="*", verbosity=0
-    )
 
 
 def test_anonymous_visitors_are_asked_to_sign_in_then_get_the_forms(
