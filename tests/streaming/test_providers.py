@@ -250,6 +250,12 @@ class BuiltinModelAnswerTests(TestCase):
         assert text.startswith("I found no accepted talk about *quarks*.\n\n")
         assert text.endswith(HELP)
 
+    async def test_a_very_long_question_searches_its_first_words(self):
+        prompt = "Which talks cover testing " + " ".join(f"word{n}" for n in range(2000))
+        text = await answer(prompt)
+        assert text.startswith("4 accepted talks about *testing*, *word0*,")
+        assert "*word7*" not in text
+
     async def test_markdown_in_a_title_is_escaped(self):
         talk = await Talk.objects.filter(status="accepted").select_related("speaker").afirst()
         assert talk is not None

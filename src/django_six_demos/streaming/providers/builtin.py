@@ -28,6 +28,9 @@ LIST_LIMIT: Final = 60
 MATCH_LIMIT: Final = 12
 # Rows a topic search reads before ranking them.
 SEARCH_LIMIT: Final = 500
+# Words of one question searched for: each adds conditions to one query, and a long prompt
+# would otherwise build a query too deep for SQLite to parse.
+KEYWORD_LIMIT: Final = 8
 
 HELP: Final = (
     "I am the built-in model: I answer from the conference database, about its accepted "
@@ -225,7 +228,7 @@ async def answer(prompt: str) -> str:
     ]
     if not keywords:
         return HELP
-    return await _about_topic(keywords)
+    return await _about_topic(keywords[:KEYWORD_LIMIT])
 
 
 class BuiltinModel:
