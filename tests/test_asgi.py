@@ -226,17 +226,17 @@ def test_uvicorn_serves_the_production_settings(tmp_path: Path) -> None:
             f"http://127.0.0.1:{port}/", server, timeout=30, headers=https
         )
         assert status == 200, reader.text
-        assert headers["strict-transport-security"] == (
+        assert headers["Strict-Transport-Security"] == (
             "max-age=31536000; includeSubDomains; preload"
         )
-        assert "'strict-dynamic'" in headers["content-security-policy"]
+        assert "'strict-dynamic'" in headers["Content-Security-Policy"]
 
         stylesheet = re.search(r'href="(/static/[^"]+\.[0-9a-f]{12}\.css)"', page)
         assert stylesheet, page
         status, headers, css = get(f"http://127.0.0.1:{port}{stylesheet[1]}", https)
         assert status == 200
-        assert "max-age=315360000" in headers["cache-control"]
-        assert int(headers["content-length"]) == len(css.encode())
+        assert "max-age=315360000" in headers["Cache-Control"]
+        assert int(headers["Content-Length"]) == len(css.encode())
 
         server.send_signal(signal.SIGTERM)
         # uvicorn stops gracefully, then re-raises the signal it caught.

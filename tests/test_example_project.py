@@ -1,4 +1,4 @@
-"""The example project: its settings, ``check --deploy``, the one ``demo`` command, gunicorn.
+"""The example project: its settings, ``check --deploy``, ``demo`` (uvicorn), gunicorn.
 
 Subprocess tests run ``example_project/manage.py`` with ``sys.executable`` and a
 fresh database in a temporary ``EXAMPLE_DATA_DIR``; they never leave a child
@@ -99,7 +99,9 @@ def free_port() -> int:
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
     request = urllib.request.Request(url, headers=headers or {})
     with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status, dict(response.headers), response.read().decode()
+        # Header names in one case: uvicorn sends them in lower case, gunicorn not.
+        headers = {name.title(): value for name, value in response.headers.items()}
+        return response.status, headers, response.read().decode()
 
 
 def wait_for_page(
@@ -578,6 +580,18 @@ def test_demo_command_runs_server_and_worker_and_stops_cleanly(tmp_path):
         assert NONCE_ATTRIBUTE.findall(page) and set(NONCE_ATTRIBUTE.findall(page)) == {
             header_nonce[1]
         }
+        # ASGI: uvicorn, reloading on code changes, in the development settings.
+        assert headers["Server"] == "uvicorn"
+        assert re.search(
+            r"server: pid \d+ \(python -m uvicorn example\.asgi:application .*--reload", reader.text
+        ), reader.text
+        assert 'id="demo-inspector"' in page
+        # WhiteNoise serves the apps' static files, uncollected.
+        stylesheet = re.search(r'href="(/static/django_six_demos/demos\.css)"', page)
+        assert stylesheet, page
+        status, headers, css = get(f"{url}{stylesheet[1].lstrip('/')}")
+        assert status == 200 and headers["Content-Type"].startswith("text/css")
+        assert css == (ROOT / "src/django_six_demos/static/django_six_demos/demos.css").read_text()
 
         status, headers, page = get(f"{url}sign-in/")
         assert status == 200
