@@ -7,7 +7,7 @@ on an event loop of its own, one thread per open stream). Stop flags live in Dja
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
 from typing import Final, TypeVar
 
 from asgiref.sync import sync_to_async
@@ -81,7 +81,8 @@ async def answer_events(
             status, error = Message.Status.FAILED, str(failure)
         finally:
             # Closes the upstream connection (Ollama) now, not when the generator is collected.
-            await tokens.aclose()
+            if isinstance(tokens, AsyncGenerator):
+                await tokens.aclose()
     except (asyncio.CancelledError, GeneratorExit):
         # The client went away: keep what it saw. Shielded, so that a second cancellation
         # cannot leave the row "streaming"; nothing is yielded after GeneratorExit.

@@ -151,7 +151,9 @@ def ask(request: HtmxHttpRequest) -> HttpResponseBase:
     if not form.is_valid():
         chat_pk = form.cleaned_data.get("conversation")
         chat = (
-            Conversation.objects.filter(pk=chat_pk, owner=request.user).first() if chat_pk else None
+            Conversation.objects.filter(pk=chat_pk, owner_id=request.user.pk).first()
+            if chat_pk
+            else None
         )
         return _refuse_form(request, form, chat)
     result = _ask(request.user, form)
