@@ -248,3 +248,21 @@ def test_uvicorn_serves_the_production_settings(tmp_path: Path) -> None:
     finally:
         stop(server)
         reader.close()
+
+
+def test_the_nginx_recipe_streams():
+    """The deploy how-to includes this file: each line a stream depends on is there."""
+    config = (EXAMPLE_DIR / "deploy" / "nginx.conf").read_text()
+    lines = {line.split("#")[0].strip() for line in config.splitlines()}
+
+    assert "proxy_buffering off;" in lines
+    assert "proxy_http_version 1.1;" in lines
+    assert 'proxy_set_header Connection "";' in lines
+    [timeout] = re.findall(r"^proxy_read_timeout (\d+)s;$", "\n".join(lines), re.MULTILINE)
+    assert int(timeout) >= 60
+    assert not [line for line in lines if line.startswith("gzip_types")]
+    # The upstream is where the documented uvicorn command listens.
+    how_to = (ROOT / "docs" / "howto" / "deploy-the-example-project.rst").read_text()
+    assert "--host 127.0.0.1 --port 8000" in how_to
+    assert "server 127.0.0.1:8000;" in lines
+    assert "literalinclude:: ../../example_project/deploy/nginx.conf" in how_to
