@@ -16,6 +16,8 @@ from django_six_demos.csp import collector
 from django_six_demos.partials import views as partials_views
 from django_six_demos.sqlite import models as sqlite_models
 from django_six_demos.sqlite import views as sqlite_views
+from django_six_demos.streaming import forms as streaming_forms
+from django_six_demos.streaming import views as streaming_views
 from django_six_demos.tasks import caps as tasks_caps
 from django_six_demos.tasks import views as tasks_views
 
@@ -29,6 +31,8 @@ MODULES: tuple[ModuleType, ...] = (
     crud_permissions,
     partials_views,
     collector,
+    streaming_views,
+    streaming_forms,
 )
 # ``NAME`` (value): a constant and what the page says it is.
 QUOTED = re.compile(r"``([A-Z][A-Z0-9_]+)`` \(([^()]+)\)")
@@ -81,6 +85,11 @@ def test_the_page_quotes_every_limit_and_cap():
         "MAX_REPORTS_PER_REQUEST",
         "MAX_BODY_BYTES",
         "MAX_STORED_REPORTS",
+        "ASK_RATE",
+        "STOP_RATE",
+        "MAX_PROMPT_LENGTH",
+        "MAX_MESSAGES_PER_CONVERSATION",
+        "MAX_CONVERSATIONS_PER_USER",
     } <= names
 
 

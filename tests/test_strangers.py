@@ -69,6 +69,8 @@ def test_the_walk_finds_every_side_effect_endpoint():
         "demos/partials/talks/<int:pk>/title/",
         "demos/csp/reports/clear/",
         "demos/crud/demos-talk/new/",
+        "demos/streaming/ask/",
+        "demos/streaming/stop/<int:pk>/",
     ):
         assert expected in routes
 
@@ -100,6 +102,8 @@ def test_an_anonymous_post_to_any_url_changes_nothing(talk, htmx):
         "demos/crud/demos-speaker/new/",
         "demos/crud/demos-speaker/<int:pk>/edit/",
         "demos/crud/demos-speaker/<int:pk>/delete/",
+        "demos/streaming/ask/",
+        "demos/streaming/stop/<int:pk>/",
     ):
         assert answers[route] in ({200, 403} if htmx else {302, 403}), route
     assert answers["demos/partials/talks/<int:pk>/title/"] == 403
