@@ -132,7 +132,7 @@ class ExampleMiddlewareUnderAsgiTests(ExampleStackTestCase):
             response = await self.async_client.get("/answer/")
 
         assert response.status_code == 200
-        assert response.streaming and response.is_async
+        assert isinstance(response, StreamingHttpResponse) and response.is_async
         assert response["Content-Type"] == "text/event-stream"
         assert response["X-Accel-Buffering"] == "no"
         assert "Content-Length" not in response
@@ -152,7 +152,7 @@ class ExampleMiddlewareUnderAsgiTests(ExampleStackTestCase):
         with override_settings(MIDDLEWARE=self.middleware):
             response = await self.async_client.get("/page/")
 
-        assert '<dd class="query-count">1</dd>' in response.text
+        assert '<dd class="query-count">1</dd>' in response.content.decode()
         assert "Content-Security-Policy" in response
         assert "Reporting-Endpoints" in response
 
@@ -163,7 +163,7 @@ class ExampleMiddlewareUnderAsgiTests(ExampleStackTestCase):
 
         assert response.status_code == 200
         # An async stream: Django would warn (an error here) about a sync one.
-        assert response.is_async
+        assert isinstance(response, StreamingHttpResponse) and response.is_async
         body = b"".join([chunk async for chunk in response.streaming_content])
         stylesheet = ROOT / "src" / "django_six_demos" / "static" / "django_six_demos"
         assert body == (stylesheet / "demos.css").read_bytes()

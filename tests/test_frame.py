@@ -57,7 +57,21 @@ def framed(view: Any, request: HttpRequest) -> HttpResponseBase:
     return response
 
 
-def htmx_request_to_a_demo_view(factory: RequestFactory | None = None) -> HttpRequest:
+async def aframed(view: Any, request: HttpRequest) -> HttpResponseBase:
+    """``request`` through the frame around an async ``view``, awaited as Django would."""
+    middleware = DemoFrameMiddleware(view)
+    # Django awaits it in the event loop: no thread between the server and the view.
+    assert iscoroutinefunction(middleware)
+    response = middleware(request)
+    assert inspect.isawaitable(response)
+    result = await response
+    assert isinstance(result, HttpResponseBase)
+    return result
+
+
+def htmx_request_to_a_demo_view(
+    factory: RequestFactory | AsyncRequestFactory | None = None,
+) -> HttpRequest:
     request = (factory or RequestFactory()).get(
         "/demos/", {"q": "1"}, headers={"HX-Request": "true", "HX-Target": "rows"}
     )
@@ -475,11 +489,9 @@ class AsyncFrameTests(SimpleTestCase):
         async def view(request):
             return HttpResponse(MARKED_PAGE)
 
-        middleware = DemoFrameMiddleware(view)
-        # Django awaits it in the event loop: no thread between the server and the view.
-        assert iscoroutinefunction(middleware)
-        response = await middleware(AsyncRequestFactory().get("/x/"))
+        response = await aframed(view, AsyncRequestFactory().get("/x/"))
 
+        assert isinstance(response, HttpResponse)
         assert '<dd class="status status-2xx">200 OK</dd>' in response.content.decode()
         assert "<!--demo-inspector-->" not in response.content.decode()
 
@@ -488,8 +500,9 @@ class AsyncFrameTests(SimpleTestCase):
             return HttpResponse("<ul id=rows></ul>")
 
         request = htmx_request_to_a_demo_view(AsyncRequestFactory())
-        response = await DemoFrameMiddleware(view)(request)
+        response = await aframed(view, request)
 
+        assert isinstance(response, HttpResponse)
         assert response.content == b"<ul id=rows></ul>"
         assert json.loads(response["Demo-Inspection"])["view"] == "django_six_demos.views.index"
 
@@ -509,7 +522,7 @@ class AsyncFrameTests(SimpleTestCase):
             htmx_request_to_a_demo_view(AsyncRequestFactory()),
         ):
             started.clear()
-            response = await DemoFrameMiddleware(view)(request)
+            response = await aframed(view, request)
 
             assert isinstance(response, StreamingHttpResponse)
             assert response.is_async
@@ -540,4 +553,4 @@ class AsyncQueryCountTests(TestCase):
         # The async ORM runs each query in asgiref's thread, not the frame's.
         response = await self.async_client.get("/async-page/")
 
-        assert '<dd class="query-count">3</dd>' in response.text
+        assert '<dd class="query-count">3</dd>' in response.content.decode()

@@ -13,7 +13,7 @@ from typing import Any, cast
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase, StreamingHttpResponse
-from whitenoise.middleware import WhiteNoiseMiddleware
+from whitenoise.middleware import WhiteNoiseMiddleware  # type: ignore[import-untyped]
 
 # Bytes read per trip to a thread (a FileResponse yields blocks of 4 KiB).
 BATCH_BYTES = 64 * 1024
@@ -39,7 +39,7 @@ async def _read_in_threads(iterator: Iterator[bytes]) -> AsyncIterator[bytes]:
             yield chunk
 
 
-class AsyncWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
+class AsyncWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]  # untyped base
     """WhiteNoise, sync and async; the sync path is WhiteNoise's own."""
 
     sync_capable = True
@@ -76,6 +76,7 @@ class AsyncWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
             return await cast(_AsyncGetResponse, self.get_response)(request)
         # Opens the file; the response closes it.
         response = await sync_to_async(self.serve, thread_sensitive=False)(static_file, request)
-        assert isinstance(response, StreamingHttpResponse)
-        response.streaming_content = _read_in_threads(iter(response.streaming_content))
+        assert isinstance(response, StreamingHttpResponse) and not response.is_async
+        files = cast(Iterator[bytes], response.streaming_content)
+        response.streaming_content = _read_in_threads(files)
         return response
