@@ -1,8 +1,7 @@
 """Ollama as a provider: ``POST /api/chat`` with ``"stream": true``, read as NDJSON through httpx.
 
-Each line is a JSON object carrying the next piece of ``message.content``; the last says
-``"done": true``. The HTTP response lives inside ``async with``, so closing the generator or
-cancelling its task (a browser that went away) closes the connection to Ollama too.
+Each line carries the next piece of ``message.content``; the last says ``"done": true``. The
+response lives inside ``async with``: closing the generator or cancelling it closes the connection.
 """
 
 from __future__ import annotations
