@@ -670,7 +670,9 @@ def story(runs: dict[str, Run], plan: Plan) -> dict[str, Any]:
 
     def common(run: Run) -> dict[str, Any]:
         return {
-            "errors": len(run.errors),
+            # The page's "refused, dropped or cut short": every answer not read to its end,
+            # including those cut off or not begun when the run stopped at its deadline.
+            "errors": len(run.streams) - run.complete,
             "peak_streams": run.peak,
             "p99_gap_ms": round(percentile(run.gaps_ms, 0.99)),
             "first_byte_over_model_ms_p50": round(percentile(run.first_token_over_ms, 0.5)),

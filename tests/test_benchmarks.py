@@ -146,3 +146,34 @@ def test_crud_list_benchmark_runs_and_prints_its_figures():
     assert verdicts[0].startswith("  PASS  the same query count")
     # Every answer under load was the page.
     assert verdicts[2].startswith("  PASS  0 errors and 0 non-200 answers")
+
+
+STREAMING_LAST_LINE = re.compile(
+    r"streaming: asgi held=(\d+)/(\d+) errors=\d+ p99 gap=\d+ms first token \+-?\d+ms "
+    r"mem=-?\d+KiB/stream peak asgi/sync=\d+/\d+=\d+\.\d\dx cpu=\d+%"
+)
+
+
+@pytest.mark.slow
+def test_streaming_benchmark_runs_and_prints_its_figures():
+    pytest.importorskip("uvicorn", reason="uvicorn is in the 'example' dependency group")
+    pytest.importorskip("gunicorn", reason="gunicorn is in the 'example' dependency group")
+
+    result = run_quick("streaming")
+
+    assert result.returncode == 0, result.stderr
+    assert not result.stderr
+    lines = result.stdout.splitlines()
+    last = STREAMING_LAST_LINE.fullmatch(lines[-1])
+    assert last, lines[-1]
+    # Twenty light streams: the ASGI worker reads every answer to its end.
+    assert last[1] == last[2] == "20"
+    # Both servers side by side, the probe and a verdict per goal.
+    header = next(line for line in lines if line.strip().startswith("uvicorn, 1 process"))
+    assert "gunicorn, 2 workers x 16 threads" in header
+    for label in ("answers read to the end", "peak open streams", "gap between tokens, p99 ms"):
+        assert any(line.startswith(f"  {label} ") for line in lines), label
+    assert any(line.startswith("CPU reference probe:") for line in lines)
+    verdicts = [line for line in lines if re.match(r"  (PASS|FAIL)  ", line)]
+    assert len(verdicts) == 5
+    assert verdicts[0].startswith("  PASS  the ASGI worker holds all 20 with 0 errors")
