@@ -24,7 +24,7 @@ class InstalledAppsTests(SimpleTestCase):
         apps = conf.installed_apps()
 
         rooms = [f"django_six_demos.{demo}" for demo in conf.DEMOS]
-        assert apps[-6:] == ["django_six_demos.conference", *rooms]
+        assert apps[-7:] == ["django_six_demos.conference", *rooms]
         assert apps.index("django_htmx") < apps.index("django_six_demos")
         assert "neapolitan" in apps
         assert "django_tasks_db" in apps
@@ -74,7 +74,7 @@ class {name}Config(DemoConfig):
 
 
 def test_the_package_demos_in_home_page_order():
-    assert conf.DEMOS == ("partials", "csp", "tasks", "sqlite", "crud")
+    assert conf.DEMOS == ("partials", "csp", "tasks", "sqlite", "crud", "streaming")
     for name, config in conf.DEMO_CONFIGS.items():
         assert config.__module__ == f"django_six_demos.{name}.apps"
 

@@ -62,7 +62,7 @@ class HomePageTests(TestCase):
         token = response.context["csrf_token"]
         assert f'<body hx-headers=\'{{"X-CSRFToken": "{token}"}}\'>' in response.text
 
-    def test_lists_the_five_demos_with_links(self):
+    def test_lists_the_six_demos_with_links(self):
         response = self.client.get(reverse("django_six_demos_index"))
 
         for url_name in (
@@ -71,6 +71,7 @@ class HomePageTests(TestCase):
             "django_six_demos_tasks:index",
             "django_six_demos_sqlite:index",
             "demos-crud-index",
+            "django_six_demos_streaming:index",
         ):
             assert f'href="{reverse(url_name)}"' in response.text
 
@@ -79,11 +80,13 @@ class HomePageTests(TestCase):
 
         core = f"Django {gated('', 'csp').version} (core)"
         if compat.HAS_BUILTIN_CSP:
-            assert response.text.count(core) == 3  # partials, CSP, tasks API
+            # partials, CSP, tasks API; async views (streaming), core on every line
+            assert response.text.count(core) == 4
             assert "django-csp" not in response.text
             assert "django-template-partials" not in response.text
         else:
-            assert "(core)" not in response.text
+            # Only async views (streaming): the Django 6 features come from backports.
+            assert response.text.count("(core)") == 1
             for package in ("django-template-partials", "django-csp", "django-tasks"):
                 version = gated(
                     "",
@@ -115,6 +118,7 @@ class RoomPageTests(TestCase):
             "django_six_demos_tasks:index",
             "django_six_demos_sqlite:index",
             "demos-crud-index",
+            "django_six_demos_streaming:index",
         ):
             with self.subTest(url_name):
                 response = self.client.get(reverse(url_name))
@@ -132,6 +136,7 @@ class RoomPageTests(TestCase):
             "tasks",
             "sqlite",
             "crud",
+            "streaming",
         ]
         assert [demo.slug for demo in installed_demos()] == [
             "partials",
@@ -139,6 +144,7 @@ class RoomPageTests(TestCase):
             "tasks",
             "sqlite",
             "crud",
+            "streaming",
         ]
 
     def test_the_home_page_claims_no_package_is_a_django_feature(self):
