@@ -1,8 +1,7 @@
-"""The demo frame's middleware: fills in the response inspector of every demo page.
+"""The demo frame's middleware, sync and async: fills in the inspector of every demo page.
 
-Outermost, to see every header; an htmx swap stays byte for byte what the view made
-and carries the inspection in the ``Demo-Inspection`` header instead. Sync and async
-(no thread hop under ASGI); a streaming response passes through unread.
+Outermost, to see every header; an htmx swap stays byte for byte what the view made and
+carries the inspection in the ``Demo-Inspection`` header instead. Streams pass unread.
 """
 
 from __future__ import annotations
