@@ -34,6 +34,7 @@ from benchmarks.harness import (
     group_cpu,
     load_average,
     log_tail,
+    machine_busy,
     parse,
     parser,
     print_goals,
@@ -68,6 +69,8 @@ WSGI_WORKERS, WSGI_THREADS = 2, 16
 OPEN_FILES = 8192
 # How often the server's memory is read during a run, in seconds.
 MEMORY_EVERY = 0.25
+# Tokens each warm-up stream reads before it hangs up.
+WARM_UP_TOKENS = 5
 
 # Goals (docs/performance.rst), judged on the ASGI worker. The gap goal is twice the
 # model's interval of the full run (0.1 s); a quick run scales it to its own interval.
@@ -235,9 +238,15 @@ class SSEProtocol(asyncio.Protocol):
     """One GET of a stream URL over HTTP/1.1, read to the ``done`` event."""
 
     def __init__(
-        self, request: bytes, stream: Stream, counter: Counter, clock: Callable[[], float]
+        self,
+        request: bytes,
+        stream: Stream,
+        counter: Counter,
+        clock: Callable[[], float],
+        hang_up_after: int | None = None,
     ) -> None:
         self.request = request
+        self.hang_up_after = hang_up_after
         self.stream = stream
         self.counter = counter
         self.clock = clock
@@ -325,6 +334,10 @@ class SSEProtocol(asyncio.Protocol):
                     stream.gaps.append(now - stream.last_token_at)
                 stream.last_token_at = now
                 stream.tokens += 1
+                if stream.tokens == self.hang_up_after:
+                    stream.error = "hung up"
+                    self.close()
+                    return
             elif name == b"done":
                 stream.done_at = now
                 self.close()
@@ -365,6 +378,7 @@ class Run:
     peak_rss: int
     server_cpu: float
     client_cpu: float
+    others_cpu: float  # every other process on the machine meanwhile
 
     @property
     def complete(self) -> int:
@@ -447,6 +461,7 @@ async def read_streams(
     plan: Plan,
     deadline: float,
     server: subprocess.Popen[bytes] | None,
+    hang_up_after: int | None = None,
 ) -> tuple[list[Stream], Counter, float, bool, int]:
     """Start the clients evenly over ``plan.arrival`` s; read until all end or the deadline.
 
@@ -477,7 +492,7 @@ async def read_streams(
     async def one(client: Client, stream: Stream) -> None:
         await asyncio.sleep(max(0.0, stream.arrival - clock()))
         stream.arrival = clock()
-        protocol = SSEProtocol(request_bytes(port, client), stream, counter, clock)
+        protocol = SSEProtocol(request_bytes(port, client), stream, counter, clock, hang_up_after)
         protocols.append(protocol)
         try:
             await loop.create_connection(lambda: protocol, HOST, port)
@@ -556,10 +571,15 @@ def gunicorn_command(port: int) -> list[str]:
 
 
 def warm_up(port: int, clients: Sequence[Client], plan: Plan) -> None:
-    """A few whole answers at once: imports, the database connection, the templates."""
+    """A few streams at once, each read for a few tokens: imports, connections, templates.
+
+    Then they hang up (the disconnect path); reading whole answers would add 20 s per server.
+    """
     warm = Plan(len(clients), 0.0, plan.tokens, plan.token_delay, plan.first_token_delay, 0.0)
-    streams, *_ = run_async(read_streams(port, clients, warm, plan.answer + 15.0, None))
-    failed = [stream.error for stream in streams if not stream.complete]
+    streams, *_ = run_async(
+        read_streams(port, clients, warm, plan.answer + 15.0, None, hang_up_after=WARM_UP_TOKENS)
+    )
+    failed = [stream.error for stream in streams if stream.tokens < WARM_UP_TOKENS]
     if failed:
         raise RuntimeError(f"the warm-up streams failed: {failed}")
 
@@ -589,12 +609,14 @@ def measure(
             raise RuntimeError(f"{error}\n{log_tail(log)}") from None
         time.sleep(1.0)
         idle_rss = group_rss(server.pid)
+        busy_before = machine_busy()
         cpu_before, client_before = group_cpu(server.pid), time.process_time()
         streams, counter, wall, stopped, peak_rss = run_async(
             read_streams(port, clients, plan, deadline, server)
         )
         server_cpu = group_cpu(server.pid) - cpu_before
         client_cpu = time.process_time() - client_before
+        busy = machine_busy() - busy_before
     return Run(
         server=ASGI_SERVER if name == "asgi" else WSGI_SERVER,
         plan=plan,
@@ -607,6 +629,8 @@ def measure(
         peak_rss=max(peak_rss, idle_rss),
         server_cpu=server_cpu,
         client_cpu=client_cpu,
+        # The clocks tick in 10 ms steps: a small negative is rounding.
+        others_cpu=max(0.0, busy - server_cpu - client_cpu),
     )
 
 
@@ -650,6 +674,7 @@ def rows(runs: dict[str, Run]) -> list[tuple[str, str, str]]:
         ("memory growth per open stream, KiB", *both(lambda r: f"{r.kib_per_stream:.0f}")),
         ("server CPU, % of one core", *both(lambda r: f"{r.server_cpu / r.wall * 100:.0f}")),
         ("client CPU, % of one core", *both(lambda r: f"{r.client_cpu / r.wall * 100:.0f}")),
+        ("other processes, % of one core", *both(lambda r: f"{r.others_cpu / r.wall * 100:.0f}")),
         ("run stopped after, s", *both(lambda r: f"{r.wall:.1f}")),
     ]
     return table
