@@ -162,6 +162,15 @@ if os.environ.get("REDIS_URL"):
     }
 # [/redis-queue]
 
+# [ollama]
+# The streaming demo answers with its built-in model unless OLLAMA_URL names an
+# Ollama server (docs/howto/use-ollama.rst). An empty variable counts as unset.
+DJANGO_SIX_DEMOS_STREAMING = {
+    "OLLAMA_URL": os.environ.get("OLLAMA_URL") or None,
+    "OLLAMA_MODEL": os.environ.get("OLLAMA_MODEL") or "llama3.2",
+}
+# [/ollama]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
