@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import tempfile
 import warnings
 from collections.abc import AsyncGenerator, Iterator
 from typing import cast
@@ -22,10 +23,11 @@ from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 
 from django_six_demos.conference.models import Speaker, Talk
-from django_six_demos.streaming.answers import STOP_POLL_SECONDS, stop_key
+from django_six_demos.streaming.answers import request_stop, stop_key
 from django_six_demos.streaming.models import Message
 from tests.streaming.helpers import PROVIDER, ScriptedModel, parse_events, pending_answer
 
+ANSWERS = "django_six_demos.streaming.answers"
 TOKENS = ["Two", " talks", " cover", " <script>alert(1)</script>", " testing", " & more."]
 
 
@@ -183,26 +185,81 @@ class AsgiStreamTests(TestCase):
         assert answer.content == "Two"
         assert model.closed == 1
 
-    async def test_the_stop_flag_ends_the_stream_with_an_interrupted_answer(self):
-        model = ScriptedModel(TOKENS, delay=STOP_POLL_SECONDS / 2)
+    async def test_stop_ends_the_stream_at_the_next_token_with_an_interrupted_answer(self):
+        model = ScriptedModel(TOKENS, delay=0.01)
         with mock.patch(PROVIDER, return_value=model):
             response = await self.async_client.get(stream_url(self.answer))
             content = async_content(response)
-            first = await anext(content)
-            await cache.aset(stop_key(self.answer.pk), True)
+            first = [await anext(content), await anext(content)]
+            # The stop button, served by the same process as the stream.
+            stop = reverse("django_six_demos_streaming:stop", args=[self.answer.pk])
+            assert (await self.async_client.post(stop)).status_code == 302
             rest = [part async for part in content]
 
-        events = parse_events(b"".join([first, *rest]).decode())
-        assert events[-1].name == "done"
+        events = parse_events(b"".join([*first, *rest]).decode())
+        assert [e.name for e in events] == ["token", "token", "done"]
         assert "Interrupted" in events[-1].data
-        tokens = [e.data for e in events if e.name == "token"]
-        # The flag is read at most every STOP_POLL_SECONDS: a few more tokens, not all.
-        assert 1 <= len(tokens) < len(TOKENS)
         answer = await Message.objects.aget(pk=self.answer.pk)
         assert answer.status == Message.Status.INTERRUPTED
-        assert answer.content == "".join(tokens)
+        assert answer.content == "Two talks"
         assert model.closed == 1
         assert await cache.aget(stop_key(self.answer.pk)) is None
+
+    async def test_a_stop_asked_before_the_stream_opened_ends_it_at_the_first_token(self):
+        await sync_to_async(request_stop)(self.answer.pk)
+        model = ScriptedModel(TOKENS)
+        with mock.patch(PROVIDER, return_value=model):
+            events = parse_events(
+                await read_all(await self.async_client.get(stream_url(self.answer)))
+            )
+
+        assert [e.name for e in events] == ["token", "done"]
+        assert "Interrupted" in events[-1].data
+        answer = await Message.objects.aget(pk=self.answer.pk)
+        assert answer.status == Message.Status.INTERRUPTED
+        assert answer.content == "Two"
+
+    async def test_a_stop_sent_to_another_process_arrives_through_a_shared_cache(self):
+        # Another worker's stop view sets only the cache flag; with a cache every process
+        # sees (here a file-based one), the stream reads it every STOP_POLL_SECONDS.
+        with tempfile.TemporaryDirectory() as directory:
+            shared = {
+                "default": {
+                    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                    "LOCATION": directory,
+                }
+            }
+            model = ScriptedModel(TOKENS, delay=0.02)
+            with (
+                override_settings(CACHES=shared),
+                mock.patch(PROVIDER, return_value=model),
+                mock.patch(f"{ANSWERS}.STOP_POLL_SECONDS", 0.0),
+            ):
+                response = await self.async_client.get(stream_url(self.answer))
+                content = async_content(response)
+                first = [await anext(content), await anext(content)]
+                await cache.aset(stop_key(self.answer.pk), True)
+                rest = [part async for part in content]
+
+        events = parse_events(b"".join([*first, *rest]).decode())
+        # Read after the second token was sent, before the third was asked for.
+        assert [e.name for e in events] == ["token", "token", "done"]
+        answer = await Message.objects.aget(pk=self.answer.pk)
+        assert answer.status == Message.Status.INTERRUPTED
+        assert answer.content == "Two talks"
+
+    async def test_with_a_cache_of_this_process_only_the_stream_reads_no_flag_per_token(self):
+        model = ScriptedModel(TOKENS)
+        with (
+            mock.patch(PROVIDER, return_value=model),
+            mock.patch(f"{ANSWERS}.cache.get", wraps=cache.get) as reads,
+        ):
+            events = parse_events(
+                await read_all(await self.async_client.get(stream_url(self.answer)))
+            )
+
+        assert [e.name for e in events] == ["token"] * len(TOKENS) + ["done"]
+        assert reads.call_count == 1  # once, when the first token is out
 
     async def test_a_model_error_is_stored_and_shown_in_the_done_event(self):
         model = ScriptedModel(TOKENS, fail_after=2)

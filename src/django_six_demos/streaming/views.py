@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
 from django.db import transaction
 from django.http import (
@@ -178,31 +179,47 @@ def ask(request: HtmxHttpRequest) -> HttpResponseBase:
     return push_url(response, url)
 
 
-async def _history(answer: Message) -> list[ChatMessage]:
+def _history(answer: Message) -> list[ChatMessage]:
     """The conversation up to this answer, as the model reads it: no failed or empty turns."""
     earlier = Message.objects.filter(conversation_id=answer.conversation_id, pk__lt=answer.pk)
     earlier = earlier.exclude(status=Message.Status.FAILED).exclude(content="")
-    return [ChatMessage(m.role, m.content) async for m in earlier.order_by("pk")]
+    return [ChatMessage(*turn) for turn in earlier.order_by("pk").values_list("role", "content")]
+
+
+def _claim(request: HttpRequest, token: str) -> tuple[Message, list[ChatMessage]] | None | str:
+    """Claim the answer behind ``token`` for its owner and read its history; or None (not
+    found), or a message saying the stream was read already.
+
+    Sync, called once through ``sync_to_async``: the user, the claim and the history in one
+    trip to the request's thread, not one per query. ``request.user`` is
+    AuthenticationMiddleware's, authenticated as ``auser()`` would (the session's hash too).
+    """
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    answer = Message.objects.filter(stream_token=token, conversation__owner=user).first()
+    if answer is None:
+        return None
+    # One UPDATE claims it: of two requests at once, only one sees a row change.
+    claimed = Message.objects.filter(pk=answer.pk, status=Message.Status.PENDING).update(
+        status=Message.Status.STREAMING
+    )
+    if not claimed:
+        return "This answer's stream was already read: reload the page to see the answer.\n"
+    answer.status = Message.Status.STREAMING
+    return answer, _history(answer)
 
 
 @require_GET
 async def stream(request: HttpRequest, token: str) -> HttpResponseBase:
     """The answer's server-sent events, once: a second request (a reconnect) gets 410 Gone."""
-    user = await request.auser()
-    if not user.is_authenticated:
+    claim = await sync_to_async(_claim)(request, token)
+    if claim is None:
         raise Http404("No such stream.")
-    answer = await Message.objects.filter(stream_token=token, conversation__owner=user).afirst()
-    if answer is None:
-        raise Http404("No such stream.")
-    # One UPDATE claims it: of two requests at once, only one sees a row change.
-    claimed = await Message.objects.filter(pk=answer.pk, status=Message.Status.PENDING).aupdate(
-        status=Message.Status.STREAMING
-    )
-    if not claimed:
-        message = "This answer's stream was already read: reload the page to see the answer.\n"
-        return HttpResponse(message, status=410, content_type="text/plain; charset=utf-8")
-    answer.status = Message.Status.STREAMING
-    events = answer_events(answer, await _history(answer), get_provider())
+    if isinstance(claim, str):
+        return HttpResponse(claim, status=410, content_type="text/plain; charset=utf-8")
+    answer, history = claim
+    events = answer_events(answer, history, get_provider())
     # Django consumes an async iterator under ASGI and a sync one under WSGI; the other kind
     # would be read to its end first (with a warning), and nothing would stream.
     content = events if isinstance(request, ASGIRequest) else drive(events)

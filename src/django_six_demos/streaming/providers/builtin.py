@@ -1,6 +1,6 @@
 """The built-in model: a deterministic stand-in for a language model, answering from the database.
 
-It reads accepted talks with the async ORM, writes a Markdown answer, then streams it word by
+It reads accepted talks from the database, writes a Markdown answer, then streams it word by
 word with a configurable delay, like a model would: the room needs no network and no weights.
 """
 
@@ -10,8 +10,9 @@ import asyncio
 import re
 import unicodedata
 from collections.abc import AsyncIterator, Iterable, Sequence
-from typing import Final
+from typing import Any, Final
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
@@ -111,10 +112,17 @@ def _first_sentence(text: str) -> str:
     return match[0] if match else text.strip()
 
 
-def _facts(talk: Talk) -> str:
+# The columns an answer reads: plain values, no model instances.
+_COLUMNS: Final = ("title", "abstract", "track", "level", "duration", "speaker__name")
+_TRACKS: Final = dict(Talk.Track.choices)
+_LEVELS: Final = dict(Talk.Level.choices)
+
+
+def _facts(talk: dict[str, Any]) -> str:
+    track, level = talk["track"], talk["level"]
     return (
-        f"{talk.get_track_display()} track, {talk.get_level_display().lower()}, "
-        f"{talk.duration} minutes"
+        f"{_TRACKS.get(track, track)} track, {str(_LEVELS.get(level, level)).lower()}, "
+        f"{talk['duration']} minutes"
     )
 
 
@@ -122,10 +130,10 @@ def _plural(count: int, singular: str, plural: str) -> str:
     return f"{count} {singular if count == 1 else plural}"
 
 
-async def _speaker_names() -> list[tuple[int, str]]:
+def _speaker_names() -> list[tuple[int, str]]:
     """The speakers of accepted talks: the ones any visitor may read about."""
     speakers = readable_speakers(AnonymousUser()).order_by("name", "pk")
-    return [(pk, name) async for pk, name in speakers.values_list("pk", "name")]
+    return list(speakers.values_list("pk", "name"))
 
 
 def _named_speakers(prompt_words: set[str], speakers: Iterable[tuple[int, str]]) -> list[int]:
@@ -138,24 +146,24 @@ def _named_speakers(prompt_words: set[str], speakers: Iterable[tuple[int, str]])
     return named
 
 
-async def _about_speakers(speaker_pks: list[int], asks_when: bool) -> str:
-    talks = public_talks().filter(speaker__in=speaker_pks).select_related("speaker")
-    by_speaker: dict[int, list[Talk]] = {}
-    async for talk in talks.order_by("speaker__name", "speaker", "title", "pk")[
-        : LIST_LIMIT * len(speaker_pks)
-    ]:
-        by_speaker.setdefault(talk.speaker_id, []).append(talk)
+def _about_speakers(speaker_pks: list[int], asks_when: bool) -> str:
+    talks = public_talks().filter(speaker__in=speaker_pks)
+    by_speaker: dict[int, list[dict[str, Any]]] = {}
+    for talk in talks.order_by("speaker__name", "speaker", "title", "pk").values(
+        *_COLUMNS, "speaker_id", "speaker__company"
+    )[: LIST_LIMIT * len(speaker_pks)]:
+        by_speaker.setdefault(talk["speaker_id"], []).append(talk)
     parts = []
     for speaker_talks in by_speaker.values():
-        speaker = speaker_talks[0].speaker
-        who = f"**{_md(speaker.name)}**"
-        if speaker.company:
-            who += f" ({_md(speaker.company)})"
+        first = speaker_talks[0]
+        who = f"**{_md(first['speaker__name'])}**"
+        if first["speaker__company"]:
+            who += f" ({_md(first['speaker__company'])})"
         lines = [f"{who} gives {_plural(len(speaker_talks), 'accepted talk', 'accepted talks')}:"]
         lines.append("")
         for talk in speaker_talks[:LIST_LIMIT]:
-            lines.append(f"- **{_md(talk.title)}**: {_facts(talk)}.")
-            lines.append(f"  {_md(_first_sentence(talk.abstract))}")
+            lines.append(f"- **{_md(talk['title'])}**: {_facts(talk)}.")
+            lines.append(f"  {_md(_first_sentence(talk['abstract']))}")
         parts.append("\n".join(lines))
     answer = "\n\n".join(parts)
     if asks_when:
@@ -163,20 +171,20 @@ async def _about_speakers(speaker_pks: list[int], asks_when: bool) -> str:
     return answer + "\n"
 
 
-async def _every_talk() -> str:
-    talks = public_talks().select_related("speaker").order_by("title", "pk")
-    total = await talks.acount()
+def _every_talk() -> str:
+    talks = public_talks().order_by("title", "pk")
+    total = talks.count()
     if not total:
         return "There are no accepted talks yet: the programme committee is still deciding.\n"
     lines = [f"There are {_plural(total, 'accepted talk', 'accepted talks')}:", ""]
-    async for talk in talks[:LIST_LIMIT]:
-        lines.append(f"- **{_md(talk.title)}** by {_md(talk.speaker.name)}: {_facts(talk)}.")
+    for talk in talks.values(*_COLUMNS)[:LIST_LIMIT]:
+        lines.append(f"- **{_md(talk['title'])}** by {_md(talk['speaker__name'])}: {_facts(talk)}.")
     if total > LIST_LIMIT:
         lines.extend(["", f"... and {total - LIST_LIMIT} more."])
     return "\n".join(lines) + "\n"
 
 
-async def _about_topic(keywords: list[str]) -> str:
+def _about_topic(keywords: list[str]) -> str:
     stems = sorted({_stem(word) for word in keywords})
     tracks = {_TRACK_WORDS[word] for word in keywords if word in _TRACK_WORDS}
     query = Q(track__in=tracks)
@@ -184,13 +192,13 @@ async def _about_topic(keywords: list[str]) -> str:
         query |= Q(title__icontains=stem) | Q(abstract__icontains=stem)
     # The database narrows the rows; whole-word matching happens here ("test" is not "latest").
     patterns = [re.compile(rf"\b{re.escape(stem)}") for stem in stems]
-    ranked: list[tuple[int, Talk]] = []
-    candidates = public_talks().filter(query).select_related("speaker").order_by("title", "pk")
-    async for talk in candidates[:SEARCH_LIMIT]:
-        text = fold(f"{talk.title} {talk.abstract}")
+    ranked: list[tuple[int, dict[str, Any]]] = []
+    candidates = public_talks().filter(query).order_by("title", "pk").values(*_COLUMNS)
+    for talk in candidates[:SEARCH_LIMIT]:
+        text = fold(f"{talk['title']} {talk['abstract']}")
         score = sum(1 for pattern in patterns if pattern.search(text))
         # A talk in the track is about the topic; one mention in an abstract may be in passing.
-        score += 2 if talk.track in tracks else 0
+        score += 2 if talk["track"] in tracks else 0
         if score:
             ranked.append((score, talk))
     topic = ", ".join(f"*{_md(word)}*" for word in keywords)
@@ -199,28 +207,23 @@ async def _about_topic(keywords: list[str]) -> str:
     ranked.sort(key=lambda pair: -pair[0])  # stable: titles stay in order within a score
     lines = [f"{_plural(len(ranked), 'accepted talk', 'accepted talks')} about {topic}:", ""]
     for _, talk in ranked[:MATCH_LIMIT]:
-        lines.append(f"- **{_md(talk.title)}** by {_md(talk.speaker.name)}: {_facts(talk)}.")
+        lines.append(f"- **{_md(talk['title'])}** by {_md(talk['speaker__name'])}: {_facts(talk)}.")
     if len(ranked) > MATCH_LIMIT:
         lines.extend(["", f"... and {len(ranked) - MATCH_LIMIT} more: ask about a narrower topic."])
     return "\n".join(lines) + "\n"
 
 
-async def answer(prompt: str) -> str:
-    """Return the built-in model's whole answer to ``prompt``, in Markdown (queries, no delay).
-
-    "Which talks cover testing?" lists talks by topic, "What is Ada talking about?" a speaker's
-    talks, "List the talks" every accepted talk; anything else gets a note on what to ask.
-    """
+def _answer(prompt: str) -> str:
     prompt_words = words(prompt)
     if not prompt_words or set(prompt_words) <= _GREETINGS | _STOPWORDS:
         return HELP
     word_set = set(prompt_words)
-    speakers = _named_speakers(word_set, await _speaker_names())
+    speakers = _named_speakers(word_set, _speaker_names())
     if speakers:
-        return await _about_speakers(speakers, asks_when=bool(word_set & _WHEN_WORDS))
+        return _about_speakers(speakers, asks_when=bool(word_set & _WHEN_WORDS))
     mentions_talks = any(word.startswith("talk") for word in prompt_words)
     if mentions_talks and word_set & _LIST_WORDS:
-        return await _every_talk()
+        return _every_talk()
     keywords = [
         word
         for word in dict.fromkeys(prompt_words)
@@ -228,7 +231,18 @@ async def answer(prompt: str) -> str:
     ]
     if not keywords:
         return HELP
-    return await _about_topic(keywords[:KEYWORD_LIMIT])
+    return _about_topic(keywords[:KEYWORD_LIMIT])
+
+
+async def answer(prompt: str) -> str:
+    """Return the built-in model's whole answer to ``prompt``, in Markdown (queries, no delay).
+
+    "Which talks cover testing?" lists talks by topic, "What is Ada talking about?" a speaker's
+    talks, "List the talks" every accepted talk; anything else gets a note on what to ask.
+    Its queries run together in one ``sync_to_async`` call, reading values, not model
+    instances: each async ORM call would be a trip to a thread of its own.
+    """
+    return await sync_to_async(_answer)(prompt)
 
 
 class BuiltinModel:
