@@ -411,6 +411,8 @@ _UNITS = {
     "ms": r"ms\b",
     "µs": r"(?:µs|us)\b",
     "%": r"%",
+    # Memory per open stream; other KiB (a setting's size, a limit) are not measured figures.
+    "KiB": r"KiB per (?:open )?stream\b",
     "/s": r"(?:req|reads|writes|creates|commits|tasks)?/s\b"
     r"|(?:requests|reads|writes|creates|commits|tasks) (?:per|a) second\b",
 }
