@@ -112,8 +112,9 @@ def _first_sentence(text: str) -> str:
     return match[0] if match else text.strip()
 
 
-# The columns an answer reads: plain values, no model instances.
-_COLUMNS: Final = ("title", "abstract", "track", "level", "duration", "speaker__name")
+# The columns an answer reads (abstracts only where it quotes or searches them): plain
+# values, no model instances.
+_COLUMNS: Final = ("title", "track", "level", "duration", "speaker__name")
 _TRACKS: Final = dict(Talk.Track.choices)
 _LEVELS: Final = dict(Talk.Level.choices)
 
@@ -150,7 +151,7 @@ def _about_speakers(speaker_pks: list[int], asks_when: bool) -> str:
     talks = public_talks().filter(speaker__in=speaker_pks)
     by_speaker: dict[int, list[dict[str, Any]]] = {}
     for talk in talks.order_by("speaker__name", "speaker", "title", "pk").values(
-        *_COLUMNS, "speaker_id", "speaker__company"
+        *_COLUMNS, "abstract", "speaker_id", "speaker__company"
     )[: LIST_LIMIT * len(speaker_pks)]:
         by_speaker.setdefault(talk["speaker_id"], []).append(talk)
     parts = []
@@ -193,7 +194,7 @@ def _about_topic(keywords: list[str]) -> str:
     # The database narrows the rows; whole-word matching happens here ("test" is not "latest").
     patterns = [re.compile(rf"\b{re.escape(stem)}") for stem in stems]
     ranked: list[tuple[int, dict[str, Any]]] = []
-    candidates = public_talks().filter(query).order_by("title", "pk").values(*_COLUMNS)
+    candidates = public_talks().filter(query).order_by("title", "pk").values(*_COLUMNS, "abstract")
     for talk in candidates[:SEARCH_LIMIT]:
         text = fold(f"{talk['title']} {talk['abstract']}")
         score = sum(1 for pattern in patterns if pattern.search(text))
@@ -268,7 +269,10 @@ class BuiltinModel:
         ``first_token_delay``, then one every ``token_delay``, at most ``max_tokens``."""
         text = await answer(last_user_message(messages))
         await asyncio.sleep(self.first_token_delay)
-        for number, token in enumerate(tokenize(text)[: self.max_tokens]):
+        # One token at a time from the text, not a list of them all held by every open stream.
+        for number, match in enumerate(_TOKEN.finditer(text)):
+            if number == self.max_tokens:
+                break
             if number:
                 await asyncio.sleep(self.token_delay)
-            yield token
+            yield match[0]
