@@ -30,7 +30,7 @@ from django_htmx.http import push_url, reswap, retarget
 from django_six_demos import accounts, limits
 from django_six_demos.demo import demo_for
 from django_six_demos.htmx import HtmxHttpRequest
-from django_six_demos.streaming.answers import STOP_POLL_SECONDS, answer_events, drive, request_stop
+from django_six_demos.streaming.answers import answer_events, drive, request_stop
 from django_six_demos.streaming.forms import MAX_PROMPT_LENGTH, AskForm
 from django_six_demos.streaming.models import Conversation, Message, new_stream_token
 from django_six_demos.streaming.providers import ChatMessage, get_provider
@@ -77,7 +77,6 @@ def _page_context(request: HttpRequest, chat: Conversation | None) -> dict[str, 
         "max_prompt_length": MAX_PROMPT_LENGTH,
         "max_conversations": MAX_CONVERSATIONS_PER_USER,
         "max_messages": MAX_MESSAGES_PER_CONVERSATION,
-        "stop_poll_seconds": STOP_POLL_SECONDS,
     }
 
 
