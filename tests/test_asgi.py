@@ -31,12 +31,11 @@ from tests.test_example_project import (
     EXAMPLE_DIR,
     ROOT,
     OutputReader,
+    check_production_site,
     free_port,
-    get,
     manage,
     production_env,
     stop,
-    wait_for_page,
 )
 
 MARKED_PAGE = "<html><body><!--demo-inspector--><!--/demo-inspector--></body></html>"
@@ -226,23 +225,8 @@ def test_uvicorn_serves_the_production_settings(tmp_path: Path) -> None:
         start_new_session=True,
     )
     reader = OutputReader(server)
-    https = {"X-Forwarded-Proto": "https"}
     try:
-        status, headers, page = wait_for_page(
-            f"http://127.0.0.1:{port}/", server, timeout=30, headers=https
-        )
-        assert status == 200, reader.text
-        assert headers["Strict-Transport-Security"] == (
-            "max-age=31536000; includeSubDomains; preload"
-        )
-        assert "'strict-dynamic'" in headers["Content-Security-Policy"]
-
-        stylesheet = re.search(r'href="(/static/[^"]+\.[0-9a-f]{12}\.css)"', page)
-        assert stylesheet, page
-        status, headers, css = get(f"http://127.0.0.1:{port}{stylesheet[1]}", https)
-        assert status == 200
-        assert "max-age=315360000" in headers["Cache-Control"]
-        assert int(headers["Content-Length"]) == len(css.encode())
+        check_production_site(port, server, reader, timeout=30)
 
         server.send_signal(signal.SIGTERM)
         # uvicorn stops gracefully, then re-raises the signal it caught.

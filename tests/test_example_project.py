@@ -118,6 +118,27 @@ def wait_for_page(
         time.sleep(0.2)
 
 
+def check_production_site(
+    port: int, server: subprocess.Popen[str], reader: OutputReader, timeout: float
+) -> tuple[dict[str, str], str]:
+    """Load the home page behind the proxy's HTTPS header: the deploy headers, and the hashed
+    stylesheet WhiteNoise serves for a year. Return the page's headers and the stylesheet."""
+    https = {"X-Forwarded-Proto": "https"}
+    status, headers, page = wait_for_page(
+        f"http://127.0.0.1:{port}/", server, timeout=timeout, headers=https
+    )
+    assert status == 200, reader.text
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert "'strict-dynamic'" in headers["Content-Security-Policy"]
+    stylesheet = re.search(r'href="(/static/[^"]+\.[0-9a-f]{12}\.css)"', page)
+    assert stylesheet, page
+    status, css_headers, css = get(f"http://127.0.0.1:{port}{stylesheet[1]}", https)
+    assert status == 200
+    assert "max-age=315360000" in css_headers["Cache-Control"]
+    assert int(css_headers["Content-Length"]) == len(css.encode())
+    return headers, css
+
+
 def alive(pid: int) -> bool:
     """Whether ``pid`` runs (a zombie counts as gone)."""
     try:
@@ -663,25 +684,10 @@ def test_gunicorn_serves_the_production_settings(tmp_path):
         start_new_session=True,
     )
     reader = OutputReader(server)
-    https = {"X-Forwarded-Proto": "https"}
     try:
-        status, headers, page = wait_for_page(
-            f"http://127.0.0.1:{port}/", server, timeout=60, headers=https
-        )
-        assert status == 200, reader.text
-        assert headers["Strict-Transport-Security"] == (
-            "max-age=31536000; includeSubDomains; preload"
-        )
-        assert "'strict-dynamic'" in headers["Content-Security-Policy"]
+        headers, _ = check_production_site(port, server, reader, timeout=60)
         assert "camera=()" in headers["Permissions-Policy"]
         assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
-
-        # WhiteNoise serves the hashed, collected stylesheet for a year.
-        stylesheet = re.search(r'href="(/static/[^"]+\.[0-9a-f]{12}\.css)"', page)
-        assert stylesheet, page
-        status, headers, _ = get(f"http://127.0.0.1:{port}{stylesheet[1]}", https)
-        assert status == 200
-        assert "max-age=315360000" in headers["Cache-Control"]
 
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0, reader.text
