@@ -172,6 +172,17 @@ def test_site_policies_fall_back_to_the_strict_policy():
         assert migration.site_policies() == (conf.strict_policy(), None)
 
 
+
+def test_site_policies_show_a_report_url_name_as_its_path():
+    """Copied into a project without the demos, a URL name would be sent as it is."""
+    policy = conf.strict_policy(report_uri="django_six_demos_csp:report")
+    with override_settings(**compat.csp_settings(policy, report_only=policy)):
+        enforce, report_only = migration.site_policies()
+    path = reverse("django_six_demos_csp:report")
+    assert enforce["report-uri"] == [path]
+    assert report_only is not None and report_only["report-uri"] == [path]
+
+
 # -- The page ------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
 from django_six_demos import compat, conf
+from django_six_demos.csp.reporting import report_url
 from django_six_demos.csp_policy import NONCE, Directives
 from django_six_demos.demo import demo_for
 from django_six_demos.settings_code import Code, imports, migration_page, python_literal
@@ -25,9 +26,23 @@ SECURITY_MIDDLEWARE: Final = "django.middleware.security.SecurityMiddleware"
 
 
 def site_policies() -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """Return the enforced (else the strict) and the report-only policy this site runs."""
+    """Return the enforced (else the strict) and the report-only policy this site runs.
+
+    A report-uri given as a URL name (the demos' middleware reverses it per request) is shown
+    as the path it reverses to: plain django-csp and core would send the name as it is.
+    """
     policies = compat.configured_policies()
-    return policies["enforce"] or conf.strict_policy(), policies["report-only"] or None
+    enforce = policies["enforce"] or conf.strict_policy()
+    report_only = policies["report-only"] or None
+    return _with_report_paths(enforce), _with_report_paths(report_only) if report_only else None
+
+
+def _with_report_paths(policy: dict[str, Any]) -> dict[str, Any]:
+    sources = policy.get("report-uri")
+    if not isinstance(sources, list | tuple):
+        return policy
+    paths = [report_url(s) or s if isinstance(s, str) else s for s in sources]
+    return {**policy, "report-uri": paths}
 
 
 def csp_settings_for(
