@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import os
 import socket
@@ -10,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.db import connections
 
 # The browser tests need Playwright, which only the `browser` tox env installs;
@@ -95,3 +97,27 @@ def _fresh_rate_limits(monkeypatch: pytest.MonkeyPatch) -> None:
         cache.clear()
     now = time.time()
     monkeypatch.setattr("django_ratelimit.core.time", SimpleNamespace(time=lambda: now))
+
+
+def _close_this_threads_connections() -> None:
+    # Django's SQLite backend never closes an in-memory database's connection (that would
+    # drop the database), so the raw connection is closed here, at the very end.
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None:
+            connection.connection.close()
+            connection.connection = None
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _close_asgirefs_shared_thread_connections() -> Iterator[None]:
+    """Close the connections of asgiref's shared thread once every test has run.
+
+    An async generator driven from sync code (the streaming room under WSGI) runs its ORM
+    calls in that thread, which lives as long as the process; unclosed, its connection to
+    the in-memory test database would be collected at exit with a ResourceWarning.
+    """
+    yield
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(sync_to_async(_close_this_threads_connections)())
