@@ -494,9 +494,11 @@ def machine_busy() -> float:
     return (sum(fields[:3]) + sum(fields[5:8])) / os.sysconf("SC_CLK_TCK")
 
 
-def group_cpu(group: int) -> float:
-    """User + system CPU seconds of the live processes in a process group."""
-    ticks = 0
+def _group_stats(group: int) -> Iterator[list[str]]:
+    """The /proc/<pid>/stat fields after the command name of each live process in ``group``.
+
+    From there: state (0), ppid, pgrp (2), ... utime (11), stime (12), ... rss in pages (21).
+    """
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -505,10 +507,19 @@ def group_cpu(group: int) -> float:
                 fields = stat.read().rpartition(")")[2].split()
         except OSError:
             continue  # the process has gone
-        # After the command name: state, ppid, pgrp, ... utime (12th), stime (13th).
         if int(fields[2]) == group:
-            ticks += int(fields[11]) + int(fields[12])
+            yield fields
+
+
+def group_cpu(group: int) -> float:
+    """User + system CPU seconds of the live processes in a process group."""
+    ticks = sum(int(fields[11]) + int(fields[12]) for fields in _group_stats(group))
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def group_rss(group: int) -> int:
+    """Resident bytes of the live processes in a process group, summed."""
+    return sum(int(fields[21]) for fields in _group_stats(group)) * os.sysconf("SC_PAGE_SIZE")
 
 
 def children_cpu() -> float:

@@ -32,6 +32,7 @@ from benchmarks.harness import (
     cpu_probe,
     free_port,
     group_cpu,
+    group_rss,
     load_average,
     log_tail,
     machine_busy,
@@ -434,23 +435,6 @@ def request_bytes(port: int, client: Client) -> bytes:
         "Connection: close",
     ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-
-def group_rss(group: int) -> int:
-    """Resident bytes of the live processes in a process group, summed (/proc, Linux)."""
-    pages = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as stat:
-                fields = stat.read().rpartition(")")[2].split()
-        except OSError:
-            continue  # the process has gone
-        # After the command name: state, ppid, pgrp, ... rss (the 24th field) in pages.
-        if int(fields[2]) == group:
-            pages += int(fields[21])
-    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 async def read_streams(
