@@ -13,18 +13,9 @@ from django.http import StreamingHttpResponse
 from django.test import SimpleTestCase, override_settings
 from django.urls import reverse
 
+from tests.settings import STARTPROJECT_MIDDLEWARE
 from tests.tutorial.streaming import views
 
-# A project made by startproject: Django's own middleware, nothing of this project's.
-STARTPROJECT_MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
 ESCAPED = [
     "Tokens",
     " arrive",
