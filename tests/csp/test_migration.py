@@ -172,7 +172,6 @@ def test_site_policies_fall_back_to_the_strict_policy():
         assert migration.site_policies() == (conf.strict_policy(), None)
 
 
-
 def test_site_policies_show_a_report_url_name_as_its_path():
     """Copied into a project without the demos, a URL name would be sent as it is."""
     policy = conf.strict_policy(report_uri="django_six_demos_csp:report")
