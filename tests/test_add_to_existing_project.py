@@ -33,7 +33,7 @@ import django
 import pytest
 
 from tests.test_docs import directives
-from tests.test_example_project import OutputReader, free_port
+from tests.test_example_project import OutputReader, free_port, start_process
 from tests.test_move_to_postgresql import documented_commands
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -296,17 +296,8 @@ class Project:
         return result.stdout + result.stderr
 
     def start(self, command: str) -> subprocess.Popen[str]:
-        # A session of its own: stopping its group stops anything it started.
-        process = subprocess.Popen(
-            ["sh", "-c", f"exec {command}"],
-            cwd=self.directory,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        self.children.append((process, OutputReader(process)))
+        process, reader = start_process(["sh", "-c", f"exec {command}"], self.env, self.directory)
+        self.children.append((process, reader))
         return process
 
     def stop(self) -> None:

@@ -11,7 +11,6 @@ import importlib
 import logging
 import re
 import signal
-import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -30,11 +29,11 @@ from django_six_demos.csp.apps import REPORTING_MIDDLEWARE
 from tests.test_example_project import (
     EXAMPLE_DIR,
     ROOT,
-    OutputReader,
     check_production_site,
     free_port,
     manage,
     production_env,
+    start_process,
     stop,
 )
 
@@ -215,16 +214,7 @@ def test_uvicorn_serves_the_production_settings(tmp_path: Path) -> None:
     )
     manage(["migrate", "--no-input", "-v", "0"], env, cwd=tmp_path)
     manage(["collectstatic", "--no-input", "-v", "0"], env, cwd=tmp_path)
-    server = subprocess.Popen(
-        uvicorn_command(port),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    reader = OutputReader(server)
+    server, reader = start_process(uvicorn_command(port), env, ROOT)
     try:
         check_production_site(port, server, reader, timeout=30)
 

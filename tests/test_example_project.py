@@ -118,6 +118,23 @@ def wait_for_page(
         time.sleep(0.2)
 
 
+def start_process(
+    args: list[str], env: dict[str, str], cwd: Path
+) -> tuple[subprocess.Popen[str], OutputReader]:
+    """Start ``args`` in a session of its own (stopping its group stops what it started);
+    return it and a reader of its output, stdout and stderr together."""
+    process = subprocess.Popen(
+        args,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    return process, OutputReader(process)
+
+
 def check_production_site(
     port: int, server: subprocess.Popen[str], reader: OutputReader, timeout: float
 ) -> tuple[dict[str, str], str]:
@@ -564,16 +581,9 @@ def running_demo(
     The children are the server and the worker, in that order. On the way
     out, whatever is still running is stopped.
     """
-    demo = subprocess.Popen(
-        [sys.executable, str(MANAGE_PY), "demo", "--port", str(port)],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
+    demo, reader = start_process(
+        [sys.executable, str(MANAGE_PY), "demo", "--port", str(port)], env, cwd
     )
-    reader = OutputReader(demo)
     children: list[int] = []
     try:
         url = reader.wait_for(r"running at (http://127\.0\.0\.1:\d+/)", demo, timeout=90)[1]
@@ -663,7 +673,7 @@ def test_gunicorn_serves_the_production_settings(tmp_path):
     )
     manage(["migrate", "--no-input", "-v", "0"], env, cwd=tmp_path)
     manage(["collectstatic", "--no-input", "-v", "0"], env, cwd=tmp_path)
-    server = subprocess.Popen(
+    server, reader = start_process(
         [
             sys.executable,
             "-m",
@@ -676,14 +686,9 @@ def test_gunicorn_serves_the_production_settings(tmp_path):
             f"127.0.0.1:{port}",
             "example.wsgi",
         ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
+        env,
+        ROOT,
     )
-    reader = OutputReader(server)
     try:
         headers, _ = check_production_site(port, server, reader, timeout=60)
         assert "camera=()" in headers["Permissions-Policy"]
