@@ -54,8 +54,8 @@ WORKER = "python manage.py demos_worker"
 COMMANDS = (CHECK, MIGRATE, SEED, SERVER, WORKER)
 # Shown on the page, not run here: the package is installed in the test environment.
 NOT_RUN = (
-    "python -m pip install django-six-demos",
-    'python -m pip install "django-six-demos[backports]"',
+    'python -m pip install "django-six-demos[api]"',
+    'python -m pip install "django-six-demos[api,backports]"',
 )
 
 # The captions of the page's code blocks: the file to append to, and the Django lines

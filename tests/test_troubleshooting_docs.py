@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from django_six_demos import checks, compat
+from django_six_demos.demo import check_requirements
 from django_six_demos.sqlite.checks import check_sqlite_settings
 from django_six_demos.tasks.management.commands import demos_worker
 from django_six_demos.tasks.views import STALL_AFTER, worker_warning
@@ -64,6 +65,14 @@ def test_e001_is_quoted_as_django_5_2_prints_it():
         [message] = checks.check_backports(None)
 
     assert quoted("e001") == printed(message)
+
+
+def test_e020_is_quoted_as_the_check_prints_it_for_the_api_room():
+    missing = {"rest_framework": None, "ninja": None, "msgspec": None}
+    with mock.patch.dict(sys.modules, missing):
+        messages = check_requirements(None)
+
+    assert quoted("e020") == [line for message in messages for line in printed(message)]
 
 
 def test_w010_is_quoted_as_the_check_prints_it():

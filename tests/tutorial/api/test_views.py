@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from django_six_demos.conference.models import Speaker, Talk
 from tests.settings import STARTPROJECT_MIDDLEWARE
+from tests.tutorial.api import views
 
 CREATED = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=timezone.utc)
 
@@ -77,6 +78,13 @@ class PlainJsonTests(TestCase):
 
         assert response.status_code == 200
         assert response.json() == self.expected(self.accepted)
+
+    def test_only_the_fields_the_view_names_are_sent(self):
+        sent = self.client.get(reverse("talk-detail", args=[self.accepted.pk])).json()
+
+        assert list(sent) == list(views.talk_data(self.accepted))
+        assert "abstract" not in sent
+        assert "status" not in sent
 
     def test_a_talk_not_accepted_is_a_404_as_if_it_did_not_exist(self):
         unknown = self.client.get(reverse("talk-detail", args=[self.submitted.pk + 100]))
