@@ -19,8 +19,8 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 from hypothesis.extra.django import from_form
 
 from django_six_demos.conference.models import Speaker, Talk
-from django_six_demos.crud.forms import SpeakerForm, StaffTalkForm, TalkForm, unique_slug
-from tests.crud.helpers import HTMX, ConferenceTestCase, make_talk, talk_data
+from django_six_demos.crud.forms import SpeakerForm, StaffTalkForm, TalkForm
+from tests.crud.helpers import HTMX, ConferenceTestCase, talk_data
 
 User = get_user_model()
 CREATE = reverse("demos-talk-create")
@@ -276,23 +276,3 @@ class CsrfTests(ConferenceTestCase):
 
         assert response.status_code == 200
         assert response["HX-Redirect"].startswith("/demos/crud/demos-talk/")
-
-
-class UniqueSlugTests(ConferenceTestCase):
-    def test_slugs_are_unique_and_never_empty(self):
-        make_talk(self.ada, "fetch-modes")
-        make_talk(self.ada, "fetch-modes-2")
-
-        assert unique_slug(Talk, "Fetch modes!", fallback="talk") == "fetch-modes-3"
-        assert unique_slug(Talk, "Ça va, Django?", fallback="talk") == "ca-va-django"
-        assert unique_slug(Talk, "🦄🦄", fallback="talk") == "talk"
-        assert unique_slug(Speaker, "Ada Lovelace", fallback="speaker") == "ada-lovelace"
-
-    def test_long_titles_leave_room_for_a_number(self):
-        title = "word " * 100
-        make_talk(self.ada, unique_slug(Talk, title, fallback="talk"))
-
-        slug = unique_slug(Talk, title, fallback="talk")
-
-        assert slug.endswith("-2")
-        assert len(slug) <= 200

@@ -33,8 +33,9 @@ from django_six_demos.conference.access import (
     writable_talks,
 )
 from django_six_demos.conference.models import Speaker, Talk
+from django_six_demos.conference.slugs import unique_slug
 from django_six_demos.crud.filters import SpeakerFilterSet, TalkFilterSet
-from django_six_demos.crud.forms import SpeakerForm, StaffTalkForm, TalkForm, unique_slug
+from django_six_demos.crud.forms import SpeakerForm, StaffTalkForm, TalkForm
 from django_six_demos.crud.permissions import WRITE_RATE, RolePermissionMixin
 from django_six_demos.demo import demo_for
 from django_six_demos.htmx import HtmxHttpRequest
