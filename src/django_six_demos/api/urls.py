@@ -10,6 +10,7 @@ app_name = "django_six_demos_api"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("measure/", views.measure, name="measure"),
     path("plain/talks/", plain.talk_list, name="plain-talks"),
     path("plain/talks/<int:pk>/", plain.talk_detail, name="plain-talk"),
 ]
