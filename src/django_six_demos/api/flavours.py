@@ -28,4 +28,12 @@ class Flavour(NamedTuple):
 
 FLAVOURS: Final = (
     Flavour("plain", "Plain Django", "django_six_demos.api.plain", "plain-talks", "plain-talk"),
+    Flavour("drf", "Django REST framework", "django_six_demos.api.drf", "drf-talks", "drf-talk"),
+    Flavour(
+        "msgspec",
+        "msgspec",
+        "django_six_demos.api.msgspec_api",
+        "msgspec-talks",
+        "msgspec-talk",
+    ),
 )

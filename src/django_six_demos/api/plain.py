@@ -131,7 +131,7 @@ def talk_list(request: HttpRequest) -> JsonResponse:
         return create(request)
     params = ListParameters(request.GET)
     if not params.is_valid():
-        return talks.error(422, talks.INVALID_PARAMETERS, params.errors)
+        return talks.error(422, talks.INVALID, params.errors)
     found = talks.readable(request.user)
     for name in ("track", "level"):
         if value := params.cleaned_data[name]:

@@ -77,8 +77,7 @@ CONFLICT: Final = "Someone saved at the same moment: please send it again."
 NOT_JSON: Final = "The body is not JSON."
 NOT_AN_OBJECT: Final = "The body must be a JSON object."
 TOO_BIG: Final = "The body is too large."
-INVALID: Final = "Some values are not valid."
-INVALID_PARAMETERS: Final = "Some query parameters are not valid."
+INVALID: Final = "Some values are not valid: see errors."
 UNKNOWN_FIELD: Final = "Unknown field."
 NO_SUCH_PAGE: Final = "No such page."
 
@@ -150,7 +149,7 @@ def update(talk: Talk, fields: Mapping[str, Any]) -> Talk:
     return talk
 
 
-def error(status: int, detail: str, errors: Mapping[str, list[str]] | None = None) -> JsonResponse:
+def error(status: int, detail: str, errors: Mapping[str, Any] | None = None) -> JsonResponse:
     """The error body of every flavour: ``{"detail": …}``, and for a 422 ``"errors"`` by field."""
     body: dict[str, Any] = {"detail": detail}
     if errors is not None:
