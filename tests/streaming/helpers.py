@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import NamedTuple
 
 from django.contrib.auth.models import User
+from django.test import TestCase
 
 from django_six_demos.streaming.models import Conversation, Message, new_stream_token
 from django_six_demos.streaming.providers import ChatMessage, ProviderError
@@ -75,3 +76,15 @@ def pending_answer(owner: User, question: str = "Which talks cover testing?") ->
         status=Message.Status.PENDING,
         stream_token=new_stream_token(),
     )
+
+
+class TwoUsersTestCase(TestCase):
+    """Ada, who asks, and Grace, who may not see Ada's conversations."""
+
+    user: User
+    other: User
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.user = User.objects.create_user("ada", password="unused")
+        cls.other = User.objects.create_user("grace", password="unused")

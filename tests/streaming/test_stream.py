@@ -25,7 +25,13 @@ from django.urls import reverse
 from django_six_demos.conference.models import Speaker, Talk
 from django_six_demos.streaming.answers import request_stop, stop_key
 from django_six_demos.streaming.models import Message
-from tests.streaming.helpers import PROVIDER, ScriptedModel, parse_events, pending_answer
+from tests.streaming.helpers import (
+    PROVIDER,
+    ScriptedModel,
+    TwoUsersTestCase,
+    parse_events,
+    pending_answer,
+)
 
 ANSWERS = "django_six_demos.streaming.answers"
 TOKENS = ["Two", " talks", " cover", " <script>alert(1)</script>", " testing", " & more."]
@@ -54,15 +60,7 @@ async def read_all(response: object) -> str:
     return b"".join([part async for part in async_content(response)]).decode()
 
 
-class AsgiStreamTests(TestCase):
-    user: User
-    other: User
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        cls.user = User.objects.create_user("ada", password="unused")
-        cls.other = User.objects.create_user("grace", password="unused")
-
+class AsgiStreamTests(TwoUsersTestCase):
     def setUp(self) -> None:
         self.async_client.force_login(self.user)
         self.answer = pending_answer(self.user)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from unittest import mock
 
-from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.test import Client, TestCase, override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from django_six_demos.streaming.answers import stop_key
@@ -17,7 +16,7 @@ from django_six_demos.streaming.views import (
     MAX_CONVERSATIONS_PER_USER,
     MAX_MESSAGES_PER_CONVERSATION,
 )
-from tests.streaming.helpers import PROVIDER, ScriptedModel, pending_answer
+from tests.streaming.helpers import PROVIDER, ScriptedModel, TwoUsersTestCase, pending_answer
 
 INDEX = reverse("django_six_demos_streaming:index")
 ASK = reverse("django_six_demos_streaming:ask")
@@ -28,15 +27,7 @@ def counts() -> tuple[int, int]:
     return Conversation.objects.count(), Message.objects.count()
 
 
-class ChatPageTests(TestCase):
-    user: User
-    other: User
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        cls.user = User.objects.create_user("ada", password="unused")
-        cls.other = User.objects.create_user("grace", password="unused")
-
+class ChatPageTests(TwoUsersTestCase):
     def test_a_stranger_sees_the_room_and_a_sign_in_link_back_here(self):
         response = self.client.get(INDEX)
 
@@ -129,13 +120,7 @@ class ChatPageTests(TestCase):
         assert 'sse-connect="/demos/' not in page
 
 
-class AskTests(TestCase):
-    user: User
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        cls.user = User.objects.create_user("ada", password="unused")
-
+class AskTests(TwoUsersTestCase):
     def setUp(self) -> None:
         self.client.force_login(self.user)
 
@@ -187,8 +172,7 @@ class AskTests(TestCase):
         ]
 
     def test_someone_elses_conversation_is_not_found_and_nothing_is_stored(self):
-        other = User.objects.create_user("grace", password="unused")
-        theirs = pending_answer(other).conversation
+        theirs = pending_answer(self.other).conversation
         before = counts()
 
         response = self.client.post(ASK, {"prompt": "Hi", "conversation": theirs.pk})
@@ -282,13 +266,7 @@ class AskTests(TestCase):
         assert self.client.get(ASK).status_code == 405
 
 
-class StopTests(TestCase):
-    user: User
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        cls.user = User.objects.create_user("ada", password="unused")
-
+class StopTests(TwoUsersTestCase):
     def setUp(self) -> None:
         self.client.force_login(self.user)
         self.answer = pending_answer(self.user)
@@ -316,8 +294,7 @@ class StopTests(TestCase):
         assert cache.get(stop_key(self.answer.pk)) is True
 
     def test_someone_elses_answer_cannot_be_stopped(self):
-        other = User.objects.create_user("grace", password="unused")
-        self.client.force_login(other)
+        self.client.force_login(self.other)
 
         response = self.client.post(self.url, headers=HTMX)
 
