@@ -29,6 +29,7 @@ class Flavour(NamedTuple):
 FLAVOURS: Final = (
     Flavour("plain", "Plain Django", "django_six_demos.api.plain", "plain-talks", "plain-talk"),
     Flavour("drf", "Django REST framework", "django_six_demos.api.drf", "drf-talks", "drf-talk"),
+    Flavour("ninja", "Django Ninja", "django_six_demos.api.ninja_api", "ninja:talks", "ninja:talk"),
     Flavour(
         "msgspec",
         "msgspec",
