@@ -11,7 +11,9 @@ Method: docs/performance.rst.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import functools
 import importlib
 import json
 import os
@@ -73,6 +75,7 @@ FAST_SERIALIZER = "msgspec"
 # without it the production settings redirect to HTTPS.
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 SERVERS = ("uvicorn", "gunicorn")
+LOG = "server.log"
 
 # Goals (docs/performance.rst).
 GOAL_SERIALIZER_RATIO = 10.0  # msgspec's encode_talks() against DRF's, CPU per call
@@ -134,32 +137,29 @@ class Endpoint:
 
 def approaches() -> list[Approach]:
     """The API room's flavours, in the page's order (``flavours.FLAVOURS``)."""
-    from django.urls import reverse
-
     from django_six_demos.api.flavours import FLAVOURS
 
-    found = []
-    for flavour in FLAVOURS:
-        module = flavour.module
-        if isinstance(module, str):
-            module = importlib.import_module(module)
-        found.append(
-            Approach(
-                flavour.name, flavour.label, module.encode_talks, reverse(flavour.list_url_name)
-            )
+    found = [
+        Approach(
+            flavour.name,
+            flavour.label,
+            importlib.import_module(flavour.module).encode_talks,
+            flavour.list_url(),
         )
+        for flavour in FLAVOURS
+    ]
     if BASELINE not in {approach.name for approach in found}:
         raise RuntimeError(f"FLAVOURS has no {BASELINE!r}: nothing to compare against")
     return found
 
 
 def listed_talks() -> Any:
-    """An anonymous visitor's talks, as the list endpoints query them."""
+    """An anonymous visitor's talks, as every list endpoint queries them (``talks.readable``)."""
     from django.contrib.auth.models import AnonymousUser
 
-    from django_six_demos.conference.access import readable_talks
+    from django_six_demos.api.talks import readable
 
-    return readable_talks(AnonymousUser()).select_related("speaker").order_by("title", "pk")
+    return readable(AnonymousUser())
 
 
 def first_page() -> list[Any]:
@@ -284,18 +284,12 @@ def request_call(path: str) -> Callable[[], object]:
     return call
 
 
-def sql_call(path: str) -> Callable[[], object]:
-    """The SELECTs one request for ``path`` makes, run again straight on SQLite's connection."""
+def sql_call(queries: Sequence[Mapping[str, str]]) -> Callable[[], object]:
+    """The SELECTs a request made, run again straight on SQLite's connection."""
     from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
-    client = Client()
-    client.get(path, secure=True)
-    with CaptureQueriesContext(connection) as captured:
-        client.get(path, secure=True)
-    # SQLite's backend writes each query with its parameters quoted by SQLite itself.
-    selects = [query["sql"] for query in captured if query["sql"].startswith("SELECT")]
+    # SQLite's backend logs each query with its parameters quoted by SQLite itself.
+    selects = [query["sql"] for query in queries if query["sql"].startswith("SELECT")]
     connection.ensure_connection()
     raw = connection.connection
 
@@ -322,18 +316,17 @@ def where_the_time_goes(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    paths = {a.name: Endpoint(a, TALKS).path for a in found}
     calls: dict[str, Callable[[], object]] = {"orm": orm_call()}
     queries = {}
     for approach in found:
-        request = request_call(paths[approach.name])
+        request = request_call(Endpoint(approach, TALKS).path)
         request()
         with CaptureQueriesContext(connection) as captured:
             request()
         queries[approach.name] = len(captured)
         calls[f"request {approach.name}"] = request
-        calls[f"sql {approach.name}"] = sql_call(paths[approach.name])
-        calls[f"encode {approach.name}"] = lambda encode=approach.encode_talks: encode(talks)
+        calls[f"sql {approach.name}"] = sql_call(captured.captured_queries)
+        calls[f"encode {approach.name}"] = functools.partial(approach.encode_talks, talks)
     timings, probes = time_calls(calls, plan, rng)
     ms = 1000.0
     breakdowns = {
@@ -370,15 +363,17 @@ def server_description(server: str) -> str:
     return f"gunicorn {metadata.version('gunicorn')}, {workers} sync workers (WSGI)"
 
 
+def server_command(server: str, port: int) -> list[str]:
+    return uvicorn_command(port) if server == "uvicorn" else gunicorn(port)
+
+
 @contextmanager
 def production_server(
     server: str, directory: Path
 ) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     port = free_port()
-    command = uvicorn_command(port) if server == "uvicorn" else gunicorn(port)
     env = subprocess_env(DJANGO_ALLOWED_HOSTS=HOST, DJANGO_BEHIND_PROXY="1")
-    log = directory / "server.log"
-    with processes([(command, env)], log) as (process,):
+    with processes([(server_command(server, port), env)], directory / LOG) as (process,):
         yield process, port
 
 
@@ -604,30 +599,91 @@ def parse_plan(argv: Sequence[str] | None) -> tuple[Plan, int, Any]:
     args, seed = parse(options, argv)
     if args.write_results and (args.quick or args.server != "uvicorn"):
         options.error(
-            "--write-results takes a full run's figures on uvicorn: drop --quick and --server"
+            "--write-results takes a full run's figures on uvicorn: drop --quick, --server"
         )
     plan = QUICK_PLAN if args.quick else FULL_PLAN
     if args.repeats is not None:
-        plan = Plan(
-            args.repeats,
-            plan.rounds,
-            plan.batch_seconds,
-            plan.seconds,
-            plan.warmup,
-            plan.page_sizes,
-        )
+        plan = dataclasses.replace(plan, repeats=args.repeats)
     if args.seconds is not None:
         if args.seconds < 1:
             options.error("--seconds must be 1 or more (wrk's shortest run)")
-        plan = Plan(
-            plan.repeats,
-            plan.rounds,
-            plan.batch_seconds,
-            args.seconds,
-            plan.warmup,
-            plan.page_sizes,
-        )
+        plan = dataclasses.replace(plan, seconds=args.seconds)
     return plan, seed, args
+
+
+def under_load(
+    wrk: str,
+    server: str,
+    directory: Path,
+    endpoints: Sequence[Endpoint],
+    expected: Mapping[Endpoint, bytes],
+    plan: Plan,
+    rng: random.Random,
+) -> tuple[list[dict[Endpoint, Run]], dict[Endpoint, int], list[float]]:
+    """Start the server, check each endpoint's page, warm up, then the interleaved wrk runs."""
+    script = directory / "api.lua"
+    script.write_text(WRK_SCRIPT, encoding="utf-8")
+    command = wrk_command(wrk, script)
+    with production_server(server, directory) as (process, port):
+        wait_until_serving(process, port, endpoints[0].path, PROXY_HEADERS, directory / LOG)
+        body_bytes = {
+            endpoint: check_endpoint(port, endpoint, expected[endpoint]) for endpoint in endpoints
+        }
+        for endpoint in endpoints:
+            if plan.warmup:
+                load(command, process, port, endpoint, plan.warmup)
+            else:
+                for _ in range(4):
+                    fetch(port, endpoint.path, PROXY_HEADERS)
+        repeats, probes = measure_load(command, process, port, endpoints, plan, rng)
+    return repeats, body_bytes, probes
+
+
+def judge(
+    found: Sequence[Approach], timings: Timings, repeats: Sequence[dict[Endpoint, Run]]
+) -> tuple[list[Goal], str]:
+    """The verdict per goal (pages of TALKS) and the last line of the output."""
+    names = [approach.name for approach in found]
+    serializer = {name: statistics.median(serializer_ratios(timings, name)) for name in names}
+    judged = {approach.name: Endpoint(approach, TALKS) for approach in found}
+    rps = {
+        name: statistics.median(repeat[endpoint].per_second for repeat in repeats)
+        for name, endpoint in judged.items()
+    }
+    p99 = {name: statistics.median(r[judged[name]].p99_ms for r in repeats) for name in names}
+    fastest = max((name for name in names if name != BASELINE), key=rps.__getitem__)
+    rps_ratio = statistics.median(ratios(repeats, judged[fastest], judged[BASELINE]))
+    errors = dict.fromkeys(names, 0)
+    for repeat in repeats:
+        for endpoint, run in repeat.items():
+            errors[endpoint.approach.name] += run.errors + run.non200
+    fast = serializer.get(FAST_SERIALIZER, 0.0)
+    goals = [
+        Goal(
+            fast >= GOAL_SERIALIZER_RATIO,
+            f"{FAST_SERIALIZER}'s encode_talks() >= {GOAL_SERIALIZER_RATIO:.0f}x faster than "
+            f"{BASELINE}'s ModelSerializer, {TALKS} talks",
+            f"{fast:.2f}x",
+        ),
+        Goal(
+            rps_ratio >= GOAL_RPS_RATIO,
+            f"the fastest approach >= {GOAL_RPS_RATIO}x {BASELINE}'s req/s, list of {TALKS} talks, "
+            f"{CONNECTIONS} connections",
+            f"{fastest} {rps_ratio:.2f}x ({rps[fastest]:.0f} / {rps[BASELINE]:.0f} req/s)",
+        ),
+        Goal(
+            sum(errors.values()) == 0,
+            "0 errors for every approach under load",
+            ", ".join(f"{name} {count}" for name, count in errors.items()),
+        ),
+    ]
+    faster = " ".join(f"{name}={serializer[name]:.2f}x" for name in names if name != BASELINE)
+    last = (
+        f"api: serializer vs {BASELINE} {faster} req/s {fastest}/{BASELINE}={rps_ratio:.2f}x "
+        f"p99 {BASELINE}={p99[BASELINE]:.1f}ms {fastest}={p99[fastest]:.1f}ms "
+        f"errors={sum(errors.values())}"
+    )
+    return goals, last
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -658,6 +714,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         talks = first_page()
         everyone = list(listed_talks())
         encoded = encoded_page(found, talks)
+        others = ", ".join(str(size) for size in plan.page_sizes if size != TALKS)
 
         print_header("the API room's four approaches, serializer and end to end")
         print(
@@ -666,20 +723,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(
             f"Site: demos_seed --extra-talks {EXTRA_TALKS}, {len(everyone)} talks listed to an "
-            f"anonymous visitor; the list's first page, page_size={TALKS} (the goals) and "
-            f"{', '.join(str(size) for size in plan.page_sizes if size != TALKS) or 'no other'}"
+            f"anonymous visitor; the lists' first page, page_size={TALKS} (the goals)"
+            + (f" and {others}" if others else "")
         )
+        print(f"Server: python {' '.join(server_command(args.server, 8000)[1:])} (a free port)")
         print(f"Before the runs, {load_before}")
 
         calls = {
-            approach.name: (lambda encode=approach.encode_talks: encode(talks))
-            for approach in found
+            approach.name: functools.partial(approach.encode_talks, talks) for approach in found
         }
         timings, probes = time_calls(calls, plan, rng)
         report_serializer(found, timings, len(encoded), plan, seed)
 
         breakdowns, queries, breakdown_probes = where_the_time_goes(found, talks, plan, rng)
-        probes += breakdown_probes
         endpoints = [Endpoint(approach, size) for size in plan.page_sizes for approach in found]
         expected = {
             endpoint: expected_body(
@@ -689,71 +745,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         # The server has the database to itself.
         connections.close_all()
-
-        script = directory / "api.lua"
-        script.write_text(WRK_SCRIPT, encoding="utf-8")
-        command = wrk_command(wrk, script)
-        with production_server(args.server, directory) as (process, port):
-            log = directory / "server.log"
-            wait_until_serving(process, port, endpoints[0].path, PROXY_HEADERS, log)
-            body_bytes = {e: check_endpoint(port, e, expected[e]) for e in endpoints}
-            for endpoint in endpoints:
-                if plan.warmup:
-                    load(command, process, port, endpoint, plan.warmup)
-                else:
-                    for _ in range(4):
-                        fetch(port, endpoint.path, PROXY_HEADERS)
-            repeats, load_probes = measure_load(command, process, port, endpoints, plan, rng)
-        probes += load_probes
+        repeats, body_bytes, load_probes = under_load(
+            wrk, args.server, directory, endpoints, expected, plan, rng
+        )
         load_after = load_average()
 
-    print_probe(probes)
+    print_probe(probes + breakdown_probes + load_probes)
     report_load(endpoints, repeats, body_bytes, plan, args.server, seed)
     server_ms = {
-        a.name: statistics.median(repeat[Endpoint(a, TALKS)].server_ms for repeat in repeats)
-        for a in found
+        approach.name: statistics.median(
+            repeat[Endpoint(approach, TALKS)].server_ms for repeat in repeats
+        )
+        for approach in found
     }
     report_breakdown(found, breakdowns, queries, server_ms, plan)
     print(f"After the runs, {load_after}")
 
-    names = [approach.name for approach in found]
-    serializer = {name: statistics.median(serializer_ratios(timings, name)) for name in names}
-    judged = {a.name: Endpoint(a, TALKS) for a in found}
-    rps = {
-        name: statistics.median(repeat[endpoint].per_second for repeat in repeats)
-        for name, endpoint in judged.items()
-    }
-    fastest = max((name for name in names if name != BASELINE), key=rps.__getitem__)
-    rps_ratio = statistics.median(ratios(repeats, judged[fastest], judged[BASELINE]))
-    errors = {
-        name: sum(
-            r.errors + r.non200
-            for repeat in repeats
-            for e, r in repeat.items()
-            if e.approach.name == name
-        )
-        for name in names
-    }
-    fast = serializer.get(FAST_SERIALIZER, 0.0)
-    goals = [
-        Goal(
-            fast >= GOAL_SERIALIZER_RATIO,
-            f"{FAST_SERIALIZER}'s encode_talks() >= {GOAL_SERIALIZER_RATIO:.0f}x faster than "
-            f"{BASELINE}'s ModelSerializer, {TALKS} talks",
-            f"{fast:.2f}x",
-        ),
-        Goal(
-            rps_ratio >= GOAL_RPS_RATIO,
-            f"the fastest approach >= {GOAL_RPS_RATIO}x {BASELINE}'s req/s, list of {TALKS} talks, "
-            f"{CONNECTIONS} connections",
-            f"{fastest} {rps_ratio:.2f}x ({rps[fastest]:.0f} / {rps[BASELINE]:.0f} req/s)",
-        ),
-        Goal(
-            sum(errors.values()) == 0,
-            "0 errors for every approach under load",
-            ", ".join(f"{name} {count}" for name, count in errors.items()),
-        ),
-    ]
+    goals, last = judge(found, timings, repeats)
     notes = []
     if args.write_results:
         RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
@@ -761,13 +769,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         RESULTS_FILE.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         notes.append(f"Wrote {RESULTS_FILE.relative_to(REPO)}.")
     print_goals(f"Goals ({TALKS} talks with their speakers)", goals, started, notes)
-    faster = " ".join(f"{name}={serializer[name]:.2f}x" for name in names if name != BASELINE)
-    p99 = {name: statistics.median(r[judged[name]].p99_ms for r in repeats) for name in names}
-    print(
-        f"api: serializer vs {BASELINE} {faster} req/s {fastest}/{BASELINE}={rps_ratio:.2f}x "
-        f"p99 {BASELINE}={p99[BASELINE]:.1f}ms {fastest}={p99[fastest]:.1f}ms "
-        f"errors={sum(errors.values())} ({TALKS} talks, {args.server})"
-    )
+    print(f"{last} ({TALKS} talks, {args.server})")
     return 0
 
 

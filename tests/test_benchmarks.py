@@ -177,3 +177,38 @@ def test_streaming_benchmark_runs_and_prints_its_figures():
     verdicts = [line for line in lines if re.match(r"  (PASS|FAIL)  ", line)]
     assert len(verdicts) == 5
     assert verdicts[0].startswith("  PASS  the ASGI worker holds all 20 with 0 errors")
+
+
+API_LAST_LINE = re.compile(
+    r"api: serializer vs drf (?:\w+=\d+\.\d\dx ){3}req/s (\w+)/drf=\d+\.\d\dx "
+    r"p99 drf=\d+\.\dms \w+=\d+\.\dms errors=(\d+) \(100 talks, uvicorn\)"
+)
+
+
+@pytest.mark.slow
+def test_api_benchmark_runs_and_prints_its_figures():
+    pytest.importorskip("uvicorn", reason="uvicorn is in the 'example' dependency group")
+    if shutil.which("wrk") is None:
+        if os.environ.get("CI"):
+            pytest.fail("wrk is not installed (apt-get install wrk); CI runs this benchmark")
+        pytest.skip("benchmarks.api needs wrk (apt-get install wrk)")
+
+    result = run_quick("api")
+
+    assert result.returncode == 0, result.stderr
+    assert not result.stderr
+    lines = result.stdout.splitlines()
+    last = API_LAST_LINE.fullmatch(lines[-1])
+    assert last, lines[-1]
+    assert last[1] in {"plain", "ninja", "msgspec"}
+    # The four approaches in process and under load, where the time goes, the probe, the
+    # verdicts; every answer under load was the page of 100 talks.
+    for name in ("plain", "drf", "ninja", "msgspec"):
+        assert any(line.startswith(f"  {name} (") for line in lines), name
+        assert any(line.startswith(f"  {name}, 100 talks ") for line in lines), name
+    assert any(line.startswith("Where the time goes: ") for line in lines)
+    assert any(line.startswith("CPU reference probe:") for line in lines)
+    verdicts = [line for line in lines if re.match(r"  (PASS|FAIL)  ", line)]
+    assert len(verdicts) == 3
+    assert verdicts[2].startswith("  PASS  0 errors for every approach")
+    assert last[2] == "0"
