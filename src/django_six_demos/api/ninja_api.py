@@ -20,7 +20,7 @@ from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
 from ninja.security import django_auth
 from pydantic import AfterValidator, ConfigDict, StringConstraints, field_validator
-from pydantic_core import to_json
+from pydantic_core import PydanticCustomError, to_json
 
 from django_six_demos.api import docs, talks
 from django_six_demos.conference.models import Speaker, Talk
@@ -29,7 +29,7 @@ from django_six_demos.conference.models import Speaker, Talk
 def storable(text: str) -> str:
     # A pattern would print the NUL in its message; pydantic refuses lone surrogates itself.
     if "\x00" in text:
-        raise ValueError("Text a database cannot store.")
+        raise PydanticCustomError("storable", "Text a database cannot store.")
     return text
 
 
@@ -78,7 +78,7 @@ class TalkEdit(Schema):
     @classmethod
     def not_null(cls, value: object) -> object:  # Defaults are not validated: a null sent is.
         if value is None:
-            raise ValueError("Leave the field out to keep it as it is.")
+            raise PydanticCustomError("not_null", "Leave the field out to keep it as it is.")
         return value
 
 
@@ -217,6 +217,8 @@ def error(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpR
 
 @api.exception_handler(ValidationError)
 def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if any(problem["loc"] == ("body", "payload") for problem in exc.errors):
+        return error(request, 400, talks.NOT_JSON)  # An empty body: Ninja skips the parser.
     errors: dict[str, list[str]] = {}
     for problem in exc.errors:
         *_, name = problem["loc"]  # ("query", "page"), ("body", "payload", "title")
