@@ -147,8 +147,8 @@ def changes(request: HttpRequest, struct: type[StructT]) -> StructT | JsonRespon
         return talks.error(400, talks.NOT_AN_OBJECT)
     # msgspec checks values, it does not clean them: strip text as the other three do.
     for name in ("title", "abstract"):
-        if isinstance(data.get(name), str):
-            data[name] = data[name].strip()
+        if name in data:
+            data[name] = talks.strip(data[name])
     try:
         return msgspec.convert(data, struct)
     except msgspec.ValidationError as error:

@@ -101,6 +101,14 @@ def timestamp(value: dt.datetime) -> str:
     return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+def strip(text: Any) -> Any:
+    """Text without surrounding whitespace, as Django's forms and DRF clean it (``str.strip``).
+
+    Pydantic's ``strip_whitespace`` keeps U+001C to U+001F, which ``str.strip`` removes.
+    """
+    return text.strip() if isinstance(text, str) else text
+
+
 def write_wait(request: HttpRequest) -> int | None:
     """Count one write per user and per address; past either limit, the seconds to wait."""
     waits = [
