@@ -179,11 +179,7 @@ class SpeakersEditTheirOwn(permissions.BasePermission):
 class TalkAPIView(generics.GenericAPIView[Talk]):
     serializer_class = TalkSerializer
     authentication_classes = [SessionAuthentication]  # a session, and CSRF for writes
-    permission_classes = [
-        permissions.IsAuthenticatedOrReadOnly,
-        SpeakersPropose,
-        SpeakersEditTheirOwn,
-    ]
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
     renderer_classes = [CompactJSON]
     parser_classes = [JSONObjectParser]
     content_negotiation_class = JSONOnly
@@ -204,9 +200,11 @@ class TalkAPIView(generics.GenericAPIView[Talk]):
 
 class TalkList(TalkAPIView, generics.ListCreateAPIView[Talk]):
     http_method_names = ["get", "head", "post"]
+    permission_classes = [*TalkAPIView.permission_classes, SpeakersPropose]
 
     def get_queryset(self) -> QuerySet[Talk]:
-        params = ListParameters(data=self.request.query_params)
+        # A dict: from a QueryDict, DRF reads an empty ?page= as no page at all.
+        params = ListParameters(data=self.request.query_params.dict())
         params.is_valid(raise_exception=True)
         filters = {name: params.validated_data.get(name) for name in ("track", "level")}
         return super().get_queryset().filter(**{k: v for k, v in filters.items() if v})
@@ -223,6 +221,7 @@ class TalkList(TalkAPIView, generics.ListCreateAPIView[Talk]):
 
 class TalkDetail(TalkAPIView, generics.RetrieveUpdateAPIView[Talk]):
     http_method_names = ["get", "head", "patch"]
+    permission_classes = [*TalkAPIView.permission_classes, SpeakersEditTheirOwn]
 
     def perform_update(self, serializer: serializers.BaseSerializer[Talk]) -> None:
         self.limit_writes()
