@@ -254,10 +254,10 @@ class LiveTimes:
     measured_at: datetime
     microseconds: dict[str, float]
 
-    def ratio(self, name: str) -> float:
+    def ratio(self, name: str) -> float | None:
         """How many times faster than DRF's serializer ``name``'s is (DRF's own is 1.0)."""
-        own = self.microseconds[name]
-        return self.microseconds[BASELINE] / own if own else 0.0
+        own, base = self.microseconds.get(name), self.microseconds.get(BASELINE)
+        return base / own if own and base is not None else None
 
 
 def measure_live(encoders: Mapping[str, Encoder]) -> LiveTimes:

@@ -14,6 +14,7 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from django.core.cache import cache
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
@@ -39,7 +40,7 @@ INDEX: Final = "django_six_demos/api/index.html"
 # The filtered list each section links to: one track, one level.
 EXAMPLE_FILTER: Final = {"track": Talk.Track.WEB.value, "level": Talk.Level.BEGINNER.value}
 
-# Timing the four serializers costs this process tens of milliseconds of CPU, too much to
+# Timing the four serializers keeps this process busy for a noticeable moment, too much to
 # spend on every view of a page anyone may reload: it runs when a visitor presses the
 # button. The result is stored in the cache and shown to every visitor for a minute, so
 # presses in that minute cost nothing; one address may press a few times a minute.
@@ -146,7 +147,7 @@ def index(request: HtmxHttpRequest) -> TemplateResponse:
 
 @require_GET
 @never_cache
-def measure(request: HtmxHttpRequest) -> TemplateResponse:
+def measure(request: HtmxHttpRequest) -> HttpResponse:
     """Time the four serializers now (or show the last minute's times): for htmx, the table."""
     live: LiveTimes | None = cache.get(LIVE_CACHE_KEY)
     if live is None:
