@@ -83,6 +83,8 @@ class MetaTests(TestCase):
             seen.add(kind(path))
             response = self.client.get(path)
             assert response.status_code == HTTPStatus.OK, path
+            if not response["Content-Type"].startswith("text/html"):
+                continue  # the API room links to its JSON
             pages[path] = head = read(response.text)
             for href in head.links:
                 url = urlsplit(urljoin(f"http://testserver{path}", href))

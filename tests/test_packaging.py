@@ -16,13 +16,21 @@ tomllib = pytest.importorskip("tomllib")
 SRC = Path(__file__).resolve().parent.parent / "src" / "django_six_demos"
 PYPROJECT = SRC.parent.parent / "pyproject.toml"
 # Imported only on the line or with the setting that needs them: the backports
-# (the "backports" extra, Django 5.2) and RQ (the documented scale-out install).
+# (the "backports" extra, Django 5.2), RQ (the documented scale-out install) and
+# the API room's packages (the "api" extra).
 OPTIONAL = {
     "django-csp",
     "django-tasks",
     "django-template-partials",
     "django-tasks-rq",
     "django-rq",
+    # The "api" extra: the API room, left out of the URLs (E020) without it.
+    "djangorestframework",
+    "django-ninja",
+    "msgspec",
+    # Django Ninja's own dependencies, which the room's Ninja module imports too.
+    "pydantic",
+    "pydantic_core",  # as its metadata spells it
 }
 
 

@@ -177,7 +177,7 @@ class HomePageTests(TestCase):
             assert demo.release_notes in links(card[1])
             assert demo.chapter_url in links(card[1])
 
-    def test_the_packages_are_the_sqlite_crud_and_streaming_rooms(self):
+    def test_the_packages_are_the_sqlite_crud_streaming_and_api_rooms(self):
         packages = [demo.slug for demo in installed_demos() if not demo.is_django_feature]
 
-        assert packages == ["sqlite", "crud", "streaming"]
+        assert packages == ["sqlite", "crud", "streaming", "api"]

@@ -62,7 +62,7 @@ class HomePageTests(TestCase):
         token = response.context["csrf_token"]
         assert f'<body hx-headers=\'{{"X-CSRFToken": "{token}"}}\'>' in response.text
 
-    def test_lists_the_six_demos_with_links(self):
+    def test_lists_the_seven_demos_with_links(self):
         response = self.client.get(reverse("django_six_demos_index"))
 
         for url_name in (
@@ -72,6 +72,7 @@ class HomePageTests(TestCase):
             "django_six_demos_sqlite:index",
             "demos-crud-index",
             "django_six_demos_streaming:index",
+            "django_six_demos_api:index",
         ):
             assert f'href="{reverse(url_name)}"' in response.text
 
@@ -80,13 +81,15 @@ class HomePageTests(TestCase):
 
         core = f"Django {gated('', 'csp').version} (core)"
         if compat.HAS_BUILTIN_CSP:
-            # partials, CSP, tasks API; async views (streaming), core on every line
-            assert response.text.count(core) == 4
+            # partials, CSP, tasks API; async views (streaming) and JSON views (api),
+            # core on every line
+            assert response.text.count(core) == 5
             assert "django-csp" not in response.text
             assert "django-template-partials" not in response.text
         else:
-            # Only async views (streaming): the Django 6 features come from backports.
-            assert response.text.count("(core)") == 1
+            # Only async views (streaming) and JSON views (api): the Django 6 features
+            # come from backports.
+            assert response.text.count("(core)") == 2
             for package in ("django-template-partials", "django-csp", "django-tasks"):
                 version = gated(
                     "",
@@ -100,6 +103,8 @@ class HomePageTests(TestCase):
         assert "django-tasks-db 0." in response.text
         assert "neapolitan " in response.text
         assert "dj-lite " in response.text
+        for package in ("djangorestframework ", "django-ninja ", "msgspec "):
+            assert package in response.text
 
     def test_post_is_refused_with_a_policy_but_no_unused_nonce(self):
         response = self.client.post(reverse("django_six_demos_index"))
@@ -119,6 +124,7 @@ class RoomPageTests(TestCase):
             "django_six_demos_sqlite:index",
             "demos-crud-index",
             "django_six_demos_streaming:index",
+            "django_six_demos_api:index",
         ):
             with self.subTest(url_name):
                 response = self.client.get(reverse(url_name))
@@ -137,6 +143,7 @@ class RoomPageTests(TestCase):
             "sqlite",
             "crud",
             "streaming",
+            "api",
         ]
         assert [demo.slug for demo in installed_demos()] == [
             "partials",
@@ -145,6 +152,7 @@ class RoomPageTests(TestCase):
             "sqlite",
             "crud",
             "streaming",
+            "api",
         ]
 
     def test_the_home_page_claims_no_package_is_a_django_feature(self):
