@@ -71,6 +71,9 @@ def test_the_walk_finds_every_side_effect_endpoint():
         "demos/crud/demos-talk/new/",
         "demos/streaming/ask/",
         "demos/streaming/stop/<int:pk>/",
+        "demos/api/plain/talks/",
+        "demos/api/drf/talks/<int:pk>/",
+        "demos/api/msgspec/talks/",
     ):
         assert expected in routes
 
@@ -104,6 +107,9 @@ def test_an_anonymous_post_to_any_url_changes_nothing(talk, htmx):
         "demos/crud/demos-speaker/<int:pk>/delete/",
         "demos/streaming/ask/",
         "demos/streaming/stop/<int:pk>/",
+        "demos/api/plain/talks/",
+        "demos/api/drf/talks/",
+        "demos/api/msgspec/talks/",
     ):
         assert answers[route] in ({200, 403} if htmx else {302, 403}), route
     assert answers["demos/partials/talks/<int:pk>/title/"] == 403
