@@ -117,6 +117,8 @@ class CompactJSON(renderers.JSONRenderer):
 
 
 class JSONObjectParser(parsers.JSONParser):
+    """A JSON object or a 400, whatever REST_FRAMEWORK's STRICT_JSON says (NaN is not JSON)."""
+
     strict = True
 
     def parse(
@@ -195,7 +197,7 @@ class TalkAPIView(generics.GenericAPIView[Talk]):
 
     def limit_writes(self) -> None:
         if wait := talks.write_wait(self.request._request):
-            raise exceptions.Throttled(wait, detail=talks.too_many(wait))
+            raise exceptions.Throttled(wait, detail=talks.TOO_MANY)  # adds the wait
 
 
 class TalkList(TalkAPIView, generics.ListCreateAPIView[Talk]):

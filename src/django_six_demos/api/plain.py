@@ -22,7 +22,7 @@ from django_six_demos.conference.models import Talk
 
 
 class JSONText(forms.CharField):
-    """A JSON string. ``CharField`` also takes a number (a form post never sends one)."""
+    """A JSON string: ``CharField`` would store 12345 or ["a"] as their text."""
 
     default_validators = [RegexValidator(talks.STORABLE_TEXT, "Text a database cannot store.")]
 
@@ -33,7 +33,7 @@ class JSONText(forms.CharField):
 
 
 class JSONInteger(forms.IntegerField):
-    """A JSON integer. ``IntegerField`` also takes "45", 45.0 and true (which is 1)."""
+    """A JSON integer: ``IntegerField`` also takes "45" and 45.0."""
 
     def to_python(self, value: Any) -> int | None:
         if value not in self.empty_values and (

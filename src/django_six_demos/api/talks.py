@@ -80,6 +80,7 @@ TOO_BIG: Final = "The body is too large."
 INVALID: Final = "Some values are not valid: see errors."
 UNKNOWN_FIELD: Final = "Unknown field."
 NO_SUCH_PAGE: Final = "No such page."
+TOO_MANY: Final = "Too many changes in a short time."
 
 
 def readable(user: AnyUser) -> QuerySet[Talk]:
@@ -120,7 +121,7 @@ def write_wait(request: HttpRequest) -> int | None:
 
 
 def too_many(seconds: int) -> str:
-    return f"Too many changes in a short time: try again in {seconds} s."
+    return f"{TOO_MANY} Try again in {seconds} s."
 
 
 class Refused(Exception):
