@@ -240,6 +240,10 @@ BODIES = near_valid_bodies() | st.dictionaries(st.text(max_size=10), JSON_VALUES
 # Each example may be one more write by the same user: the limits have their own tests.
 @override_settings(RATELIMIT_ENABLE=False)
 class FuzzTests(HypothesisTestCase):
+    ada_user: Any
+    ada: Speaker
+    talk: Talk
+
     @classmethod
     def setUpTestData(cls):
         cls.ada_user = User.objects.create_user("ada")

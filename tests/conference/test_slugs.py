@@ -19,6 +19,8 @@ def make_talk(speaker: Speaker, slug: str) -> Talk:
 
 
 class UniqueSlugTests(TestCase):
+    ada: Speaker
+
     @classmethod
     def setUpTestData(cls):
         cls.ada = Speaker.objects.create(name="Ada Lovelace", slug="ada")
