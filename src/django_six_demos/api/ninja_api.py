@@ -19,7 +19,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
 from ninja.security import django_auth
-from pydantic import AfterValidator, ConfigDict, StringConstraints, field_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError, to_json
 
 from django_six_demos.api import docs, talks
@@ -33,21 +33,23 @@ def storable(text: str) -> str:
     return text
 
 
+def stripped(value: Any) -> Any:
+    # str.strip(), as Django's forms: pydantic's strip_whitespace keeps U+001C to U+001F.
+    return value.strip() if isinstance(value, str) else value
+
+
+# Validators given last run first: the lengths count the stripped text.
 Title = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, min_length=talks.TITLE_MIN_LENGTH, max_length=talks.TITLE_MAX_LENGTH
-    ),
+    StringConstraints(min_length=talks.TITLE_MIN_LENGTH, max_length=talks.TITLE_MAX_LENGTH),
     AfterValidator(storable),
+    BeforeValidator(stripped),
 ]
 Abstract = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True,
-        min_length=talks.ABSTRACT_MIN_LENGTH,
-        max_length=talks.ABSTRACT_MAX_LENGTH,
-    ),
+    StringConstraints(min_length=talks.ABSTRACT_MIN_LENGTH, max_length=talks.ABSTRACT_MAX_LENGTH),
     AfterValidator(storable),
+    BeforeValidator(stripped),
 ]
 # strict: true, 45.0 and "45" are refused, not converted.
 Duration = Annotated[int, Field(strict=True, ge=talks.DURATION_MIN, le=talks.DURATION_MAX)]
