@@ -12,6 +12,7 @@ from django_six_demos import compat
 from django_six_demos.csp_header import parse
 from django_six_demos.csp_policy import NONCE, NONE, SELF, STRICT_DYNAMIC, Directives
 from django_six_demos.demo import gated, release_series
+from tests.csp_utils import page_nonces
 
 
 @compat.task()
@@ -126,6 +127,11 @@ def plain_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse("no nonce here")
 
 
+@require_GET
+def nonce_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(f'<script nonce="{compat.get_nonce(request)}"></script>')
+
+
 class CspDecoratorTests(SimpleTestCase):
     """Each decorator gives the same header on django-csp (5.2) and core (6.x)."""
 
@@ -150,6 +156,42 @@ class CspDecoratorTests(SimpleTestCase):
         assert policy["img-src"] == ["'self'", "data:"]
         assert policy["default-src"] == ["'none'"]
         assert policy["base-uri"] == ["'none'"]
+
+    def test_csp_extend_leaves_the_report_only_policy_as_the_sites(self):
+        # The CSP room's extended view shows the report-only policy still reporting.
+        report_only = {"img-src": [SELF], "report-uri": ["/r/"]}
+        with override_settings(**compat.csp_settings(report_only=report_only)):
+            response = self.run_view(compat.csp_extend({"img-src": ["data:"]})(plain_view))
+
+        assert parse(response.headers["Content-Security-Policy"])["img-src"] == ["'self'", "data:"]
+        assert parse(response.headers["Content-Security-Policy-Report-Only"]) == {
+            "img-src": ["'self'"],
+            "report-uri": ["/r/"],
+        }
+
+    def test_csp_extend_also_report_only_extends_both_policies(self):
+        report_only = {"img-src": [SELF], "script-src": [NONCE], "report-uri": ["/r/"]}
+        with override_settings(**compat.csp_settings(report_only=report_only)):
+            view = compat.csp_extend({"img-src": ["data:"]}, also_report_only=True)(nonce_view)
+            response = self.run_view(view)
+
+        enforced = parse(response.headers["Content-Security-Policy"])
+        reported = parse(response.headers["Content-Security-Policy-Report-Only"])
+        assert enforced["img-src"] == reported["img-src"] == ["'self'", "data:"]
+        assert enforced["default-src"] == ["'none'"]
+        # The rest of the report-only policy as configured, the nonce this response's.
+        assert reported["report-uri"] == ["/r/"]
+        [nonce] = page_nonces(response.text)
+        assert reported["script-src"] == [f"'nonce-{nonce}'"]
+        assert enforced["script-src"] == [f"'nonce-{nonce}'", "'strict-dynamic'"]
+
+    def test_csp_extend_also_report_only_adds_no_report_only_policy_of_its_own(self):
+        with override_settings(**{compat.CSP_REPORT_ONLY_SETTING: None}):
+            view = compat.csp_extend({"img-src": ["data:"]}, also_report_only=True)(plain_view)
+            response = self.run_view(view)
+
+        assert parse(response.headers["Content-Security-Policy"])["img-src"] == ["'self'", "data:"]
+        assert "Content-Security-Policy-Report-Only" not in response.headers
 
     def test_csp_disable_removes_both_headers(self):
         with override_settings(**compat.csp_settings(report_only={"default-src": [SELF]})):

@@ -200,9 +200,24 @@ def csp_replace(directives: Directives) -> Callable[[ViewT], ViewT]:
     return _on_each_request(lambda: directives)
 
 
-def csp_extend(directives: Directives) -> Callable[[ViewT], ViewT]:
-    """Serve the view under the site policy plus ``directives``' sources (core cannot merge)."""
-    return _on_each_request(lambda: merge_directives(configured_policies()["enforce"], directives))
+def _extended(kind: str, directives: Directives) -> dict[str, Any] | None:
+    # None without a configured policy of that kind: no header, as without the decorator.
+    site = configured_policies()[kind]
+    return merge_directives(site, directives) if site else None
+
+
+def csp_extend(
+    directives: Directives, *, also_report_only: bool = False
+) -> Callable[[ViewT], ViewT]:
+    """Serve the view under the site policy plus ``directives``' sources (core cannot merge).
+
+    The report-only policy stays the site's, so it reports what the extension allows; with
+    ``also_report_only=True`` it gets the same sources, when one is configured.
+    """
+    report_only = (lambda: _extended("report-only", directives)) if also_report_only else None
+    return _on_each_request(
+        lambda: merge_directives(configured_policies()["enforce"], directives), report_only
+    )
 
 
 def csp_disable() -> Callable[[ViewT], ViewT]:

@@ -7,12 +7,13 @@ import json
 import re
 import warnings
 
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.urls import reverse
 from ninja import NinjaAPI
 
+from django_six_demos import compat, conf
 from django_six_demos.api import ninja_api
-from django_six_demos.csp_header import ENFORCED, parse
+from django_six_demos.csp_header import ENFORCED, REPORT_ONLY, parse
 from tests.csp_utils import header_nonces
 
 DOCS = reverse("django_six_demos_api:ninja:openapi-view")
@@ -84,6 +85,24 @@ class DocsPageTests(TestCase):
         assert {name: docs[name] for name in others} == {name: site[name] for name in others}
         assert docs["script-src"][0].startswith("'nonce-")
         assert docs["script-src"][1:] == site["script-src"][1:] == ["'strict-dynamic'"]
+
+    def test_a_report_only_policy_allows_the_data_images_too(self):
+        # Or the browser would report each of Swagger UI's icons.
+        policies = compat.csp_settings(
+            conf.strict_policy(), report_only=conf.strict_policy(report_uri="/report/")
+        )
+        with override_settings(**policies):
+            docs = self.client.get(DOCS)
+            site = self.client.get(reverse("django_six_demos_api:index"))
+
+        reported = parse(docs[REPORT_ONLY])
+        assert reported["img-src"] == ["'self'", "data:"]
+        assert reported["report-uri"] == ["/report/"]
+        assert "data:" not in parse(site[REPORT_ONLY])["img-src"]
+        assert header_nonces(docs, REPORT_ONLY) == header_nonces(docs)
+
+    def test_no_report_only_policy_of_its_own(self):
+        assert REPORT_ONLY not in self.client.get(DOCS)
 
 
 class SchemaTests(TestCase):

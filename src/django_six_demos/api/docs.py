@@ -34,5 +34,6 @@ class CspSwagger(Swagger):
         return render(request, self.template, {"swagger_settings": settings, "api": api})
 
 
-# Swagger UI's stylesheet draws its icons (select arrows, checkboxes) as data: SVG images.
-docs_policy = compat.csp_extend({"img-src": ["data:"]})
+# Swagger UI's stylesheet draws its icons (select arrows, copy buttons) as data: SVG images:
+# allowed in the report-only policy too, if the site runs one, or it would report each icon.
+docs_policy = compat.csp_extend({"img-src": ["data:"]}, also_report_only=True)
