@@ -164,10 +164,8 @@ class CspDecoratorTests(SimpleTestCase):
             response = self.run_view(compat.csp_extend({"img-src": ["data:"]})(plain_view))
 
         assert parse(response.headers["Content-Security-Policy"])["img-src"] == ["'self'", "data:"]
-        assert parse(response.headers["Content-Security-Policy-Report-Only"]) == {
-            "img-src": ["'self'"],
-            "report-uri": ["/r/"],
-        }
+        reported = parse(response.headers["Content-Security-Policy-Report-Only"])
+        assert (reported["img-src"], reported["report-uri"]) == (["'self'"], ["/r/"])
 
     def test_csp_extend_also_report_only_extends_both_policies(self):
         report_only = {"img-src": [SELF], "script-src": [NONCE], "report-uri": ["/r/"]}
