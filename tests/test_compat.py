@@ -168,7 +168,7 @@ class CspDecoratorTests(SimpleTestCase):
         assert (reported["img-src"], reported["report-uri"]) == (["'self'"], ["/r/"])
 
     def test_csp_extend_also_report_only_extends_both_policies(self):
-        report_only = {"img-src": [SELF], "script-src": [NONCE], "report-uri": ["/r/"]}
+        report_only: Directives = {"img-src": [SELF], "script-src": [NONCE], "report-uri": ["/r/"]}
         with override_settings(**compat.csp_settings(report_only=report_only)):
             view = compat.csp_extend({"img-src": ["data:"]}, also_report_only=True)(nonce_view)
             response = self.run_view(view)
