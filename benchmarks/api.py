@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from wsgiref.util import setup_testing_defaults
 
 from benchmarks.harness import (
     HOST,
@@ -270,16 +271,32 @@ class Breakdown:
 
 
 def request_call(path: str) -> Callable[[], object]:
-    """One anonymous GET through the whole middleware stack (the test client), checked."""
-    from django.test import Client
+    """One anonymous GET through Django's WSGI handler, called as a WSGI server calls it."""
+    from django.core.handlers.wsgi import WSGIHandler
 
-    client = Client()
+    handler = WSGIHandler()
+    route, _, query = path.partition("?")
+    statuses: list[str] = []
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: Any = None, /
+    ) -> Callable[[bytes], object]:
+        statuses.append(status)
+        return len  # the write() callable; Django never calls it
 
     def call() -> object:
-        response = client.get(path, secure=True)
-        if response.status_code != 200:
-            raise RuntimeError(f"GET {path}: status {response.status_code}")
-        return response
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": route, "QUERY_STRING": query}
+        environ |= {"HTTP_HOST": "testserver", "wsgi.url_scheme": "https", "SERVER_PORT": "443"}
+        setup_testing_defaults(environ)
+        statuses.clear()
+        response = handler(environ, start_response)
+        try:
+            body = b"".join(response)
+        finally:
+            response.close()  # as a server does: request_finished
+        if statuses != ["200 OK"]:
+            raise RuntimeError(f"GET {path}: {statuses}")
+        return body
 
     return call
 
@@ -510,7 +527,8 @@ def report_breakdown(
 ) -> None:
     print(
         f"\nWhere the time goes: the list of {TALKS} talks, CPU ms per request, timed in process "
-        f"(test client, anonymous, every part interleaved; {plan.repeats} repeat(s), medians)"
+        f"(Django's WSGI handler called in a loop, anonymous, every part interleaved; "
+        f"{plan.repeats} repeat(s), medians)"
     )
     print(
         "  SQL: the request's SELECTs run again straight on SQLite; ORM: the same count and page "
