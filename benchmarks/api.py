@@ -98,8 +98,9 @@ class Plan:
     page_sizes: tuple[int, ...]
 
 
+# Five repeats, not three: on uvicorn (a thread per request) one endpoint's runs vary widely.
 FULL_PLAN = Plan(
-    repeats=3, rounds=10, batch_seconds=0.05, seconds=10, warmup=2, page_sizes=PAGE_SIZES
+    repeats=5, rounds=10, batch_seconds=0.05, seconds=10, warmup=2, page_sizes=PAGE_SIZES
 )
 # A smoke test: one repeat, one second per endpoint (wrk's shortest run), pages of TALKS.
 QUICK_PLAN = Plan(
