@@ -48,6 +48,6 @@ class ApiCheckTests(SimpleTestCase):
                 [message] = messages
                 assert (
                     message.msg
-                    == f"The An API story demo needs {module!r}, which is not installed."
+                    == f"The JSON APIs demo needs {module!r}, which is not installed."
                 )
                 assert message.hint == INSTALL_API

@@ -30,7 +30,7 @@ def test_the_comparison_page_loads_clean(strict_page, live_server, seeded, bench
     response = strict_page.goto(live_server.url + "/api/")
 
     assert response.status == 200
-    expect(strict_page.locator("h1")).to_have_text("An API story")
+    expect(strict_page.locator("h1")).to_have_text("JSON APIs")
     expect(strict_page.locator(".api-approach")).to_have_count(4)
     # Each module is shown, highlighted.
     expect(strict_page.locator(".api-approach .source-code")).to_have_count(4)

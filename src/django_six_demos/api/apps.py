@@ -14,7 +14,7 @@ class ApiDemoConfig(DemoConfig):
     # An explicit label: the default ("api") would clash with many projects' own app.
     label = "django_six_demos_api"
     verbose_name = "API demo"
-    title = "An API story"
+    title = "JSON APIs"
     summary = (
         "The same talks served as JSON four ways: plain Django, Django REST framework, "
         "Django Ninja and msgspec, byte for byte equal and measured side by side."
