@@ -11,7 +11,9 @@ import importlib
 import logging
 import re
 import signal
+import subprocess
 import sys
+import textwrap
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from tests.test_example_project import (
     EXAMPLE_DIR,
     ROOT,
     check_production_site,
+    child_env,
     free_port,
     manage,
     production_env,
@@ -228,6 +231,79 @@ def test_uvicorn_serves_the_production_settings(tmp_path: Path) -> None:
     finally:
         stop(server)
         reader.close()
+
+
+# Pages that read the database, requested through example.asgi's application as
+# uvicorn calls it; then every connection a request left must be closed already.
+ASGI_REQUESTS = textwrap.dedent(
+    """
+    import asyncio, gc, sys
+    from asgiref.testing import ApplicationCommunicator
+
+    from example.asgi import application
+    from django.conf import settings
+
+    left_open = []
+    sys.unraisablehook = lambda hook: left_open.append(str(hook.exc_value))
+
+    async def get(path):
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
+            "query_string": b"", "root_path": "", "headers": [(b"host", b"127.0.0.1")],
+            "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+        }
+        communicator = ApplicationCommunicator(application, scope)
+        await communicator.send_input({"type": "http.request", "body": b""})
+        start = await communicator.receive_output(10)
+        while (await communicator.receive_output(10)).get("more_body"):
+            pass
+        await communicator.wait(10)
+        return start["status"]
+
+    async def main():
+        return [await get(path) for path in ("/sqlite/", "/tasks/") * 3]
+
+    print("statuses", *asyncio.run(main()))
+    gc.collect()
+    print("CONN_MAX_AGE", settings.DATABASES["default"]["CONN_MAX_AGE"])
+    print("left open", left_open)
+    """
+)
+
+
+@pytest.mark.slow
+def test_requests_through_asgi_leave_no_connection_open(tmp_path: Path) -> None:
+    """Under ASGI a kept connection is never reused: CONN_MAX_AGE is 0 there, 600 elsewhere."""
+    env = child_env(tmp_path, DJANGO_SETTINGS_MODULE="example.settings.development")
+    manage(["migrate", "--no-input", "-v", "0"], env, cwd=tmp_path)
+
+    def python(code: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-W", "error", "-c", code],
+            cwd=EXAMPLE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Warning" not in result.stderr, result.stderr
+        return result.stdout
+
+    output = python(ASGI_REQUESTS)
+    assert "statuses 200 200 200 200 200 200" in output
+    assert "CONN_MAX_AGE 0" in output
+    # No "ResourceWarning: unclosed database" when the requests' threads are gone.
+    assert "left open []" in output
+
+    # gunicorn's WSGI process and manage.py's (the task worker's) keep connections.
+    settings = (
+        "from django.conf import settings; print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+    )
+    assert python(f"import example.wsgi; {settings}").strip() == "600"
+    shell = manage(["shell", "--no-imports", "-c", settings], env, cwd=tmp_path)
+    assert shell.stdout.strip() == "600"
 
 
 def test_the_nginx_recipe_streams():

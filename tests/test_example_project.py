@@ -47,6 +47,7 @@ ENV_VARS = (
     "EXAMPLE_STATIC_ROOT",
     "EXAMPLE_QUEUE_DB",
     "EXAMPLE_ALLOW_DEVELOPMENT_DATABASE",
+    "EXAMPLE_ASGI",
 )
 
 NONCE_HEADER = re.compile(r"'nonce-([^']+)'")
@@ -377,6 +378,27 @@ def test_database_url_wins_over_sqlite(monkeypatch):
     assert database["ENGINE"] == "django.db.backends.postgresql"
     assert database["NAME"] == "demos"
     assert database["CONN_MAX_AGE"] == 600
+    assert database["CONN_HEALTH_CHECKS"] is True
+
+
+@pytest.mark.usefixtures("import_settings")
+def test_only_the_asgi_process_drops_persistent_connections(monkeypatch, tmp_path):
+    """example/asgi.py sets EXAMPLE_ASGI: each request has a thread of its own there."""
+    monkeypatch.setenv("EXAMPLE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("EXAMPLE_QUEUE_DB", "1")
+
+    def ages() -> set[object]:
+        databases = load("example.settings.development").DATABASES
+        assert set(databases) == {"default", "tasks"}
+        return {database["CONN_MAX_AGE"] for database in databases.values()}
+
+    assert ages() == {600}
+    monkeypatch.setenv("EXAMPLE_ASGI", "1")
+    assert ages() == {0}
+    monkeypatch.delenv("EXAMPLE_QUEUE_DB")
+    monkeypatch.setenv("DATABASE_URL", "postgres://demo:secret@db.internal:5432/demos")
+    database = load("example.settings.development").DATABASES["default"]
+    assert database["CONN_MAX_AGE"] == 0
     assert database["CONN_HEALTH_CHECKS"] is True
 
 

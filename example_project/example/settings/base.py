@@ -18,6 +18,8 @@ Environment:
   ``manage.py migrate --database tasks``).
 - ``EXAMPLE_STATIC_ROOT``: where ``collectstatic`` writes (default:
   ``example_project/staticfiles``).
+- ``EXAMPLE_ASGI=1``: set by ``example/asgi.py`` itself, not by hand: this
+  process serves ASGI, so its connections are not kept (``CONN_MAX_AGE`` 0).
 
 Sign-in throttling (django-axes) is set up here, for development and
 production alike: see ``[sign-in-throttling]`` below.
@@ -126,20 +128,36 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
     )
 }
 
+# [conn-max-age]
+# Connections are kept ten minutes where a thread serves one request after
+# another: the task worker, gunicorn (WSGI), management commands. Under ASGI
+# (uvicorn; example/asgi.py sets EXAMPLE_ASGI) each request runs its sync code
+# in a thread of its own, so a kept connection is never reused, only left open
+# until garbage collected. Django's docs say to disable persistent connections
+# there: https://docs.djangoproject.com/en/stable/ref/databases/#persistent-connections
+_CONN_MAX_AGE = 0 if os.environ.get("EXAMPLE_ASGI") == "1" else 600
+# [/conn-max-age]
+
 _default_database: dict[str, Any]
 if os.environ.get("DATABASE_URL"):
-    _default_database = {**dj_database_url.config(conn_max_age=600, conn_health_checks=True)}
+    _default_database = {
+        **dj_database_url.config(conn_max_age=_CONN_MAX_AGE, conn_health_checks=True)
+    }
 else:
     # dj-lite's settings (WAL, IMMEDIATE transactions, synchronous=NORMAL),
-    # plus timeout=20 and CONN_MAX_AGE=600: see sqlite_database().
-    _default_database = sqlite_database(DATA_DIR, file_name="db.sqlite3")
+    # plus timeout=20: see sqlite_database().
+    _default_database = sqlite_database(
+        DATA_DIR, file_name="db.sqlite3", conn_max_age=_CONN_MAX_AGE
+    )
 DATABASES = {"default": _default_database}
 
 # [queue-database]
 # The worker takes SQLite's write lock each time it polls for a task; in a
 # file of its own, the queue stops competing with the site for that lock.
 if os.environ.get("EXAMPLE_QUEUE_DB") == "1" and not os.environ.get("DATABASE_URL"):
-    DATABASES["tasks"] = sqlite_database(DATA_DIR, file_name="tasks.sqlite3")
+    DATABASES["tasks"] = sqlite_database(
+        DATA_DIR, file_name="tasks.sqlite3", conn_max_age=_CONN_MAX_AGE
+    )
     DATABASE_ROUTERS = ["django_six_demos.sqlite.routers.TaskQueueRouter"]
 # [/queue-database]
 
