@@ -125,6 +125,15 @@ class LiveValuesTests(TestCase):
         assert live == RECOMMENDED
         assert all(row.ok for row in rows)
 
+    def test_under_asgi_the_recommendation_keeps_no_connection(self):
+        config = sqlite_database(self.directory, conn_max_age=0)
+        with default_database(config) as wrapper:
+            asgi = {row.setting.name: row.ok for row in live_settings(wrapper, asgi=True)}
+            wsgi = {row.setting.name: row.ok for row in live_settings(wrapper)}
+
+        assert all(asgi.values())
+        assert [name for name, ok in wsgi.items() if not ok] == ["CONN_MAX_AGE"]
+
     def test_djangos_default_column_is_what_a_bare_file_database_runs(self):
         bare = {"ENGINE": "django.db.backends.sqlite3", "NAME": self.directory / "bare.sqlite3"}
         with default_database(bare) as wrapper:

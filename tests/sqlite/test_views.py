@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from unittest import mock
 
+from asgiref.sync import async_to_sync
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User as AuthUser
 from django.db import connections
@@ -130,6 +131,22 @@ class SettingsPageTests(TestCase):
         assert "the file <code>site.sqlite3</code>" in response.text
         # The file's name only, never where it lives.
         assert str(self.directory) not in response.text
+
+    def test_over_asgi_no_persistent_connection_is_the_recommendation(self):
+        get = async_to_sync(self.async_client.get)
+        # Django's ASGI handler gives each request a thread: a kept connection is never reused.
+        asgi_settings = sqlite_database(self.directory, file_name="site.sqlite3", conn_max_age=0)
+        with default_database(asgi_settings):
+            response = get(INDEX)
+
+        assert live_cell(response.text, "CONN_MAX_AGE") == "0 s [verdict-ok]"
+        assert "Every setting is live as recommended." in response.text
+        assert "This page came over ASGI" in response.text
+
+        with default_database(sqlite_database(self.directory, file_name="site.sqlite3")):
+            response = get(INDEX)
+
+        assert live_cell(response.text, "CONN_MAX_AGE") == "600 s [verdict-bad]"
 
     def test_a_misconfigured_database_shows_each_difference(self):
         bare = {"ENGINE": "django.db.backends.sqlite3", "NAME": self.directory / "bare.sqlite3"}

@@ -162,9 +162,16 @@ def live_values(connection: BaseDatabaseWrapper) -> dict[str, str]:
     return values | {name: SETTINGS_BY_NAME[name].normalise(value) for name, value in held.items()}
 
 
-def live_settings(connection: BaseDatabaseWrapper | None) -> list[LiveSetting]:
-    """Each of ``SETTINGS`` with our recommended value and ``connection``'s ("" without one)."""
-    recommended = recommended_values()
+def live_settings(
+    connection: BaseDatabaseWrapper | None, *, asgi: bool = False
+) -> list[LiveSetting]:
+    """Each of ``SETTINGS`` with our recommended value and ``connection``'s ("" without one).
+
+    ``asgi``: the request came through Django's ASGI handler, which runs each request's sync
+    code in a thread of its own, so no connection outlives it: we recommend CONN_MAX_AGE=0
+    there, as Django's docs do (https://docs.djangoproject.com/en/6.0/ref/databases/#persistent-connections).
+    """
+    recommended = recommended_values() | ({"CONN_MAX_AGE": "0"} if asgi else {})
     live = live_values(connection) if connection is not None else {}
     return [LiveSetting(s, recommended[s.name], live.get(s.name, "")) for s in SETTINGS]
 

@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any, Final
 
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -93,8 +94,10 @@ def index(request: HttpRequest) -> TemplateResponse:
     """The settings page: each setting, Django's default, ours, why, and the live value."""
     connection = connections[DEFAULT_DB_ALIAS]
     site = site_database(connection)
-    rows = database.live_settings(connection if site.is_sqlite else None)
+    served_by_asgi = isinstance(request, ASGIRequest)
+    rows = database.live_settings(connection if site.is_sqlite else None, asgi=served_by_asgi)
     context = {
+        "served_by_asgi": served_by_asgi,
         **demo_for(__name__).context(),
         "database": site,
         "rows": rows,
