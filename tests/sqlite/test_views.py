@@ -139,14 +139,14 @@ class SettingsPageTests(TestCase):
         with default_database(asgi_settings):
             response = get(INDEX)
 
-        assert live_cell(response.text, "CONN_MAX_AGE") == "0 s [verdict-ok]"
-        assert "Every setting is live as recommended." in response.text
-        assert "This page came over ASGI" in response.text
+        assert live_cell(response.content.decode(), "CONN_MAX_AGE") == "0 s [verdict-ok]"
+        assert "Every setting is live as recommended." in response.content.decode()
+        assert "This page came over ASGI" in response.content.decode()
 
         with default_database(sqlite_database(self.directory, file_name="site.sqlite3")):
             response = get(INDEX)
 
-        assert live_cell(response.text, "CONN_MAX_AGE") == "600 s [verdict-bad]"
+        assert live_cell(response.content.decode(), "CONN_MAX_AGE") == "600 s [verdict-bad]"
 
     def test_a_misconfigured_database_shows_each_difference(self):
         bare = {"ENGINE": "django.db.backends.sqlite3", "NAME": self.directory / "bare.sqlite3"}
