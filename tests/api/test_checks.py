@@ -47,7 +47,6 @@ class ApiCheckTests(SimpleTestCase):
 
                 [message] = messages
                 assert (
-                    message.msg
-                    == f"The JSON APIs demo needs {module!r}, which is not installed."
+                    message.msg == f"The JSON APIs demo needs {module!r}, which is not installed."
                 )
                 assert message.hint == INSTALL_API
