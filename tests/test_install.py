@@ -58,6 +58,9 @@ DATABASES = {{"default": {database}}}
 globals().update(compat.mail_settings("django.core.mail.backends.locmem.EmailBackend"))
 """
 
+# Django Ninja's API root is there for reverse() and answers 404 naming the docs, by design.
+NINJA_ROOT = "/demos/api/ninja/"
+
 SUBSET_URLS = """
 from django.urls import include, path
 
@@ -149,6 +152,8 @@ def test_any_subset_of_demos_checks_migrates_and_serves_its_pages(tmp_path, demo
     for url, (status, allow) in result["pages"].items():
         # A POST-only endpoint (an enqueue, a report collector) is not a page.
         if status == 405 and "GET" not in allow:
+            continue
+        if url == NINJA_ROOT and status == 404:
             continue
         assert status == 200, url
     prefixes = {conf.DEMO_CONFIGS[demo].url_prefix for demo in demos}
